@@ -1,0 +1,11 @@
+//! HTTP/1.1 over the [`Net`](crate::net::Net) seam: a server loop and a one-request client, both optionally
+//! TLS. hyper does the protocol; this module only wires it to `Net`, rustls and the answer shapes of the
+//! contract.
+
+mod answer;
+mod client;
+mod server;
+
+pub use answer::{Answer, error_answer, json_answer};
+pub use client::{ClientError, HttpClient, OutgoingRequest, ServerUrl, UrlError};
+pub use server::{Handler, IncomingRequest, ServerOptions, Shutdown, serve};

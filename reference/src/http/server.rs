@@ -1,0 +1,243 @@
+//! The server loop: accept on a [`Listener`], optionally terminate TLS, speak HTTP/1.1 with hyper, hand each
+//! request (body already read, within limits and time) to a [`Handler`].
+//!
+//! Bad input never takes the server down: an oversized body gets 413, a client that is too slow gets its
+//! connection closed, and every connection runs in its own task (PX-ERR-2).
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::{HeaderMap, Method};
+use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::BoxBody};
+use hyper::body::{Frame, Incoming};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use super::answer::{Answer, error_answer};
+use crate::net::{BoxConnection, Listener};
+use crate::protocol::{ErrorCode, MAX_BODY_BYTES};
+
+/// A request as handlers see it: the body is already complete.
+#[derive(Debug, Clone)]
+pub struct IncomingRequest {
+    pub method: Method,
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub peer: SocketAddr,
+}
+
+impl IncomingRequest {
+    /// A header's value as text, if present and printable.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// What a server does with each request.
+#[async_trait]
+pub trait Handler: Send + Sync + 'static {
+    async fn handle(&self, request: IncomingRequest) -> Answer;
+}
+
+/// Limits that protect the server from its clients.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Larger bodies are answered with 413 without being read further.
+    pub max_body_bytes: usize,
+    /// A client that has not sent its request head by then is disconnected.
+    pub header_timeout: Duration,
+    /// A client that has not sent its whole body by then gets 400.
+    pub body_timeout: Duration,
+    /// How long a TLS handshake may take.
+    pub handshake_timeout: Duration,
+    /// On shutdown, how long open connections get to finish.
+    pub drain_timeout: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: MAX_BODY_BYTES,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(10),
+            drain_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Tells a running server to stop; cloning gives more receivers.
+#[derive(Debug, Clone)]
+pub struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    /// A trigger and the signal it sets.
+    pub fn new() -> (watch::Sender<bool>, Self) {
+        let (tx, rx) = watch::channel(false);
+        (tx, Self(rx))
+    }
+
+    /// A signal that never fires (servers that live as long as their task).
+    pub fn never() -> Self {
+        let (tx, rx) = watch::channel(false);
+        std::mem::forget(tx); // keeps the channel open so that `wait` pends forever
+        Self(rx)
+    }
+
+    /// Resolves once shutdown is asked for (or the trigger is dropped).
+    pub async fn wait(&mut self) {
+        while !*self.0.borrow_and_update() {
+            if self.0.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Serves `handler` on `listener` until `shutdown` fires, then lets open connections finish (bounded).
+pub async fn serve(
+    listener: Box<dyn Listener>,
+    tls: Option<TlsAcceptor>,
+    handler: Arc<dyn Handler>,
+    options: ServerOptions,
+    mut shutdown: Shutdown,
+) -> io::Result<()> {
+    let options = Arc::new(options);
+    let mut connections = JoinSet::new();
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            _ = shutdown.wait() => break,
+            accepted = listener.accept() => accepted,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+        };
+        match accepted {
+            Ok((stream, peer)) => {
+                let connection =
+                    serve_connection(stream, peer, tls.clone(), handler.clone(), options.clone());
+                connections.spawn(with_shutdown(connection, shutdown.clone()));
+            }
+            // A failed accept (e.g. the peer reset during the handshake) concerns one client only.
+            Err(err) => tracing::debug!("accept failed: {err}"),
+        }
+    }
+    let drained = tokio::time::timeout(options.drain_timeout, async {
+        while connections.join_next().await.is_some() {}
+    });
+    if drained.await.is_err() {
+        connections.abort_all();
+    }
+    Ok(())
+}
+
+async fn with_shutdown(connection: impl Future<Output = ()>, mut shutdown: Shutdown) {
+    tokio::select! {
+        biased;
+        () = connection => {}
+        () = shutdown.wait() => {}
+    }
+}
+
+async fn serve_connection(
+    stream: BoxConnection,
+    peer: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    handler: Arc<dyn Handler>,
+    options: Arc<ServerOptions>,
+) {
+    let stream: BoxConnection = match tls {
+        None => stream,
+        Some(acceptor) => {
+            match tokio::time::timeout(options.handshake_timeout, acceptor.accept(stream)).await {
+                Ok(Ok(tls_stream)) => Box::new(tls_stream),
+                Ok(Err(err)) => return tracing::debug!("TLS handshake with {peer} failed: {err}"),
+                Err(_) => return tracing::debug!("TLS handshake with {peer} timed out"),
+            }
+        }
+    };
+    let header_timeout = options.header_timeout;
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+        let handler = handler.clone();
+        let options = options.clone();
+        async move { Ok::<_, Infallible>(respond(request, peer, handler.as_ref(), &options).await) }
+    });
+    let result = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .auto_date_header(false)
+        .header_read_timeout(header_timeout)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+    if let Err(err) = result {
+        tracing::debug!("connection from {peer} ended: {err}");
+    }
+}
+
+type ResponseBody = BoxBody<Bytes, io::Error>;
+
+async fn respond(
+    request: hyper::Request<Incoming>,
+    peer: SocketAddr,
+    handler: &dyn Handler,
+    options: &ServerOptions,
+) -> hyper::Response<ResponseBody> {
+    let (parts, body) = request.into_parts();
+    let limited = Limited::new(body, options.max_body_bytes);
+    let body = match tokio::time::timeout(options.body_timeout, limited.collect()).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(err)) if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            let message = format!("request body is over {} bytes: split it", options.max_body_bytes);
+            return into_response(error_answer(ErrorCode::TooLarge, message));
+        }
+        Ok(Err(err)) => {
+            return into_response(error_answer(
+                ErrorCode::BadRequest,
+                format!("request body unreadable: {err}"),
+            ));
+        }
+        Err(_) => {
+            let message = "request body did not arrive in time: send it at once";
+            return into_response(error_answer(ErrorCode::BadRequest, message));
+        }
+    };
+    let incoming = IncomingRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body,
+        peer,
+    };
+    into_response(handler.handle(incoming).await)
+}
+
+/// A hyper response from an [`Answer`]; `cut_after` makes the body break off, closing the connection.
+fn into_response(answer: Answer) -> hyper::Response<ResponseBody> {
+    let body: ResponseBody = match answer.cut_after {
+        None => Full::new(answer.body)
+            .map_err(|never: Infallible| match never {})
+            .boxed(),
+        Some(keep) => {
+            let head = answer.body.slice(..keep.min(answer.body.len()));
+            let frames: Vec<Result<Frame<Bytes>, io::Error>> = vec![
+                Ok(Frame::data(head)),
+                Err(io::Error::new(
+                    io::ErrorKind::ConnectionAborted,
+                    "answer cut off on purpose",
+                )),
+            ];
+            StreamBody::new(futures::stream::iter(frames)).boxed()
+        }
+    };
+    let mut response = hyper::Response::new(body);
+    *response.status_mut() = answer.status;
+    *response.headers_mut() = answer.headers;
+    response
+}

@@ -1,0 +1,21 @@
+//! The reference implementation of ksnsim: the wire contract as types, the seams that let one implementation
+//! run on real sockets and inside the simulation, the KSN proxy and the endpoint agent.
+//!
+//! - [`protocol`]: requests, answers and errors of the v1 contract, strictly parsed.
+//! - [`net`], [`clock`], [`rng`]: the seams. Nothing here reaches for sockets, the wall clock or randomness
+//!   except through them, and nothing here knows whether it runs simulated.
+//! - [`tls`], [`http`]: TLS 1.3 configurations and HTTP/1.1 over `Net`.
+//! - [`proxy`]: the KSN proxy (cache, coalescing, relay, error mapping), also the `ksn-proxy` binary.
+//!
+//! ```text
+//! endpoint ──HTTP──▶ proxy::service ──▶ proxy::cache (pure)      ──hit──▶ answer
+//!                                   └─▶ proxy::upstream ─▶ http::HttpClient ─▶ Net ─▶ tokio | turmoil
+//! ```
+
+pub mod clock;
+pub mod http;
+pub mod net;
+pub mod protocol;
+pub mod proxy;
+pub mod rng;
+pub mod tls;

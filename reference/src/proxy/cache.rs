@@ -1,0 +1,251 @@
+//! Response cache of the KSN proxy: which lookups may be answered locally, and until when.
+//!
+//! Pure: no sockets and no clock reads; callers pass `now`. Keys carry the tenant and the Statement version,
+//! so one tenant never sees another's answer (PX-CACHE-4). Entries live for their ttl (PX-CACHE-1, -2),
+//! stay available as stale within a grace window (PX-STALE-1), and the least recently used entry goes first
+//! when the cache is full (PX-CACHE-7). Only verdicts are stored: errors, statistics, statement and ping
+//! never reach this module (PX-CACHE-3, PX-STAT-2).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+use tokio::time::Instant;
+
+use crate::protocol::{ObjectRef, Reputation, StatementVersion, TenantId};
+
+/// What a cached answer is keyed by: who asked (tenant), under which Statement, about what.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CacheKey {
+    pub tenant: Option<TenantId>,
+    pub statement: Option<StatementVersion>,
+    pub object: ObjectRef,
+}
+
+/// The outcome of a cache look-up. Reputations come back with `ttl` set to the seconds left, so that a
+/// downstream cache (a proxy chain, PX-CHAIN-1) never keeps them longer than the origin allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cached {
+    Fresh(Reputation),
+    /// Expired, but within the grace window: usable only when the upstream is down.
+    Stale(Reputation),
+    Miss,
+}
+
+#[derive(Debug)]
+struct Entry {
+    reputation: Reputation,
+    fresh_until: Instant,
+    last_used: u64,
+}
+
+/// A bounded, ttl-aware LRU cache of verdicts.
+#[derive(Debug)]
+pub struct Cache {
+    capacity: usize,
+    grace: Duration,
+    entries: HashMap<CacheKey, Entry>,
+    /// Recency order: use tick -> key. The smallest tick is the least recently used entry.
+    recency: BTreeMap<u64, CacheKey>,
+    tick: u64,
+    evictions: u64,
+}
+
+impl Cache {
+    /// A cache of at most `capacity` entries (0 disables caching); expired entries stay usable as stale for
+    /// `grace`.
+    pub fn new(capacity: usize, grace: Duration) -> Self {
+        Self {
+            capacity,
+            grace,
+            entries: HashMap::new(),
+            recency: BTreeMap::new(),
+            tick: 0,
+            evictions: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// How many entries were evicted to make room, since the start.
+    pub fn evictions(&self) -> u64 {
+        self.evictions
+    }
+
+    /// Looks `key` up at `now`, marking it used.
+    pub fn get(&mut self, key: &CacheKey, now: Instant) -> Cached {
+        let Some(entry) = self.entries.get(key) else {
+            return Cached::Miss;
+        };
+        let fresh_until = entry.fresh_until;
+        if now < fresh_until {
+            let mut reputation = entry.reputation.clone();
+            reputation.ttl = (fresh_until - now).as_secs();
+            self.touch(key);
+            Cached::Fresh(reputation)
+        } else if now < fresh_until + self.grace {
+            let mut reputation = entry.reputation.clone();
+            reputation.ttl = 0;
+            Cached::Stale(reputation)
+        } else {
+            self.remove(key);
+            Cached::Miss
+        }
+    }
+
+    /// Stores `reputation` for `ttl` from `now`. A zero ttl stores nothing (and drops an older entry).
+    pub fn put(&mut self, key: CacheKey, reputation: Reputation, ttl: Duration, now: Instant) {
+        self.remove(&key);
+        if ttl.is_zero() || self.capacity == 0 {
+            return;
+        }
+        while self.entries.len() >= self.capacity {
+            self.evict_least_recently_used();
+        }
+        self.tick += 1;
+        self.recency.insert(self.tick, key.clone());
+        self.entries.insert(
+            key,
+            Entry {
+                reputation,
+                fresh_until: now + ttl,
+                last_used: self.tick,
+            },
+        );
+    }
+
+    fn touch(&mut self, key: &CacheKey) {
+        self.tick += 1;
+        if let Some(entry) = self.entries.get_mut(key) {
+            self.recency.remove(&entry.last_used);
+            entry.last_used = self.tick;
+            self.recency.insert(self.tick, key.clone());
+        }
+    }
+
+    fn remove(&mut self, key: &CacheKey) {
+        if let Some(entry) = self.entries.remove(key) {
+            self.recency.remove(&entry.last_used);
+        }
+    }
+
+    fn evict_least_recently_used(&mut self) {
+        if let Some((_, key)) = self.recency.pop_first() {
+            self.entries.remove(&key);
+            self.evictions += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{LicenseKey, Source, Verdict};
+    use proptest::prelude::*;
+
+    fn key(n: u8, tenant: Option<&str>) -> CacheKey {
+        CacheKey {
+            tenant: tenant.map(|t| t.parse::<LicenseKey>().unwrap().tenant()),
+            statement: Some(StatementVersion(1)),
+            object: ObjectRef::File(format!("{n:064x}").parse().unwrap()),
+        }
+    }
+
+    fn rep(key: &CacheKey, verdict: Verdict) -> Reputation {
+        Reputation {
+            object: key.object.clone(),
+            verdict,
+            source: Source::Global,
+            ttl: 60,
+        }
+    }
+
+    const MIN: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn px_cache_1_fresh_entry_is_served_with_the_seconds_left() {
+        let (mut cache, t0) = (Cache::new(10, Duration::ZERO), Instant::now());
+        let k = key(1, None);
+        cache.put(k.clone(), rep(&k, Verdict::Trusted), MIN, t0);
+        match cache.get(&k, t0 + Duration::from_secs(45)) {
+            Cached::Fresh(r) => assert_eq!((r.verdict, r.ttl), (Verdict::Trusted, 15)),
+            other => panic!("expected fresh, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn px_cache_2_entry_expires_at_its_ttl() {
+        let (mut cache, t0) = (Cache::new(10, Duration::ZERO), Instant::now());
+        let k = key(1, None);
+        cache.put(k.clone(), rep(&k, Verdict::Trusted), MIN, t0);
+        assert_eq!(cache.get(&k, t0 + MIN), Cached::Miss);
+        assert!(cache.is_empty(), "an expired entry is dropped");
+    }
+
+    #[test]
+    fn px_cache_4_tenants_never_share_entries() {
+        let (mut cache, t0) = (Cache::new(10, Duration::ZERO), Instant::now());
+        let a = key(1, Some("tenant-a"));
+        cache.put(a.clone(), rep(&a, Verdict::Untrusted), MIN, t0);
+        assert_eq!(cache.get(&key(1, Some("tenant-b")), t0), Cached::Miss);
+        assert_eq!(cache.get(&key(1, None), t0), Cached::Miss);
+        assert!(matches!(cache.get(&a, t0), Cached::Fresh(_)));
+    }
+
+    #[test]
+    fn px_cache_7_least_recently_used_goes_first() {
+        let (mut cache, t0) = (Cache::new(2, Duration::ZERO), Instant::now());
+        let (k1, k2, k3) = (key(1, None), key(2, None), key(3, None));
+        cache.put(k1.clone(), rep(&k1, Verdict::Trusted), MIN, t0);
+        cache.put(k2.clone(), rep(&k2, Verdict::Trusted), MIN, t0);
+        assert!(
+            matches!(cache.get(&k1, t0), Cached::Fresh(_)),
+            "k1 is now more recent than k2"
+        );
+        cache.put(k3.clone(), rep(&k3, Verdict::Trusted), MIN, t0);
+        assert_eq!(cache.get(&k2, t0), Cached::Miss);
+        assert!(matches!(cache.get(&k1, t0), Cached::Fresh(_)));
+        assert_eq!((cache.len(), cache.evictions()), (2, 1));
+    }
+
+    #[test]
+    fn px_stale_1_expired_entry_is_stale_within_grace_then_gone() {
+        let (mut cache, t0) = (Cache::new(10, MIN), Instant::now());
+        let k = key(1, None);
+        cache.put(k.clone(), rep(&k, Verdict::Riskware), MIN, t0);
+        assert!(matches!(cache.get(&k, t0 + MIN + Duration::from_secs(1)), Cached::Stale(r) if r.ttl == 0));
+        assert_eq!(cache.get(&k, t0 + MIN * 2), Cached::Miss);
+    }
+
+    #[test]
+    fn zero_ttl_and_zero_capacity_store_nothing() {
+        let t0 = Instant::now();
+        let k = key(1, None);
+        let mut cache = Cache::new(10, Duration::ZERO);
+        cache.put(k.clone(), rep(&k, Verdict::Trusted), Duration::ZERO, t0);
+        assert!(cache.is_empty());
+        let mut off = Cache::new(0, Duration::ZERO);
+        off.put(k.clone(), rep(&k, Verdict::Trusted), MIN, t0);
+        assert!(off.is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn never_exceeds_capacity_and_recency_matches_entries(
+            capacity in 1usize..8,
+            ops in proptest::collection::vec((0u8..16, any::<bool>()), 0..200),
+        ) {
+            let (mut cache, t0) = (Cache::new(capacity, Duration::ZERO), Instant::now());
+            for (n, is_put) in ops {
+                let k = key(n, None);
+                if is_put { cache.put(k.clone(), rep(&k, Verdict::Trusted), MIN, t0) } else { cache.get(&k, t0); }
+                prop_assert!(cache.len() <= capacity);
+                prop_assert_eq!(cache.len(), cache.recency.len());
+            }
+        }
+    }
+}

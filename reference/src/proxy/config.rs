@@ -1,0 +1,126 @@
+//! The proxy's settings: where the upstream is, how long to wait for it, how big the cache may grow.
+//! Read from flags and an optional TOML file (`ksn-proxy --config FILE`).
+
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::http::{ServerOptions, ServerUrl};
+
+/// Everything the proxy needs to run, beyond its sockets.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    /// The KSN server (or the next proxy of a chain) that requests are relayed to.
+    pub upstream: ServerUrl,
+    /// The bound on one upstream exchange; past it the client gets 504 (PX-ERR-1).
+    pub upstream_timeout: Duration,
+    /// At most this many cached verdicts (PX-CACHE-7); 0 disables the cache.
+    pub cache_capacity: usize,
+    /// How long after expiry a verdict may stand in while the upstream is down (PX-STALE-1); 0 disables.
+    pub stale_grace: Duration,
+    /// Limits towards clients (body size, slow clients).
+    pub server: ServerOptions,
+}
+
+impl ProxyConfig {
+    pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
+    pub const DEFAULT_CACHE_CAPACITY: usize = 100_000;
+
+    pub fn new(upstream: ServerUrl) -> Self {
+        Self {
+            upstream,
+            upstream_timeout: Self::DEFAULT_UPSTREAM_TIMEOUT,
+            cache_capacity: Self::DEFAULT_CACHE_CAPACITY,
+            stale_grace: Duration::ZERO,
+            server: ServerOptions::default(),
+        }
+    }
+
+    /// Applies the settings of a TOML file over these.
+    pub fn apply_file(&mut self, file: &ProxyConfigFile) {
+        if let Some(ms) = file.upstream_timeout_ms {
+            self.upstream_timeout = Duration::from_millis(ms);
+        }
+        if let Some(n) = file.cache_capacity {
+            self.cache_capacity = n;
+        }
+        if let Some(s) = file.stale_grace_seconds {
+            self.stale_grace = Duration::from_secs(s);
+        }
+        if let Some(n) = file.max_body_bytes {
+            self.server.max_body_bytes = n;
+        }
+        if let Some(ms) = file.client_timeout_ms {
+            self.server.header_timeout = Duration::from_millis(ms);
+            self.server.body_timeout = Duration::from_millis(ms);
+        }
+    }
+}
+
+/// The `--config` file. Every field is optional; unknown fields are an error, so that a typo is not ignored.
+///
+/// ```toml
+/// upstream_timeout_ms = 10000
+/// cache_capacity = 100000
+/// stale_grace_seconds = 0
+/// max_body_bytes = 1048576
+/// client_timeout_ms = 10000
+/// ```
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyConfigFile {
+    pub upstream_timeout_ms: Option<u64>,
+    pub cache_capacity: Option<usize>,
+    pub stale_grace_seconds: Option<u64>,
+    pub max_body_bytes: Option<usize>,
+    pub client_timeout_ms: Option<u64>,
+}
+
+/// The config file could not be used; the message names the file and the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("config file {path} is not valid: {message}")]
+    Invalid { path: String, message: String },
+}
+
+impl ProxyConfigFile {
+    pub fn parse(text: &str, path: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|err| ConfigError::Invalid {
+            path: path.to_owned(),
+            message: err.to_string(),
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::parse(&text, &shown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_settings_override_defaults_and_typos_are_errors() {
+        let mut config = ProxyConfig::new("https://ksn.test".parse().unwrap());
+        config.apply_file(
+            &ProxyConfigFile::parse("cache_capacity = 5\nupstream_timeout_ms = 250", "p.toml").unwrap(),
+        );
+        assert_eq!(
+            (config.cache_capacity, config.upstream_timeout),
+            (5, Duration::from_millis(250))
+        );
+        let err = ProxyConfigFile::parse("cache_capacty = 5", "p.toml").unwrap_err();
+        assert!(
+            err.to_string().contains("p.toml") && err.to_string().contains("cache_capacty"),
+            "{err}"
+        );
+    }
+}
