@@ -4,7 +4,7 @@
 use crate::http::{IncomingRequest, OutgoingRequest};
 use crate::protocol::{KsnMode, LicenseKey, ObjectRef, ProtocolError, StatementVersion, TenantId, header};
 
-use super::cache::CacheKey;
+use crate::verdict_cache::CacheKey;
 
 #[derive(Debug, Clone)]
 pub struct ClientContext {

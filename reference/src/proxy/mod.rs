@@ -1,14 +1,13 @@
 //! The KSN proxy of a distribution point or Administration Server: a reverse proxy of the KSN API that
 //! relays and caches requests for devices with no Internet access (seeds 000-002, requirements PX-*).
 //!
-//! - `cache`: which verdicts may be answered locally, and until when (pure).
+//! - [`crate::verdict_cache`]: which verdicts may be answered locally, and until when (pure, shared with the agent).
 //! - `coalesce`: one upstream request for concurrent identical misses.
 //! - `context`: tenant, Statement and relayed headers from a client's request.
 //! - `relay`: sending upstream and judging the answer.
 //! - `service`: the request flow that ties them together.
 //! - `error`: proxy failures as contract errors, in one place.
 
-mod cache;
 mod coalesce;
 mod config;
 mod context;
@@ -16,7 +15,6 @@ mod error;
 mod relay;
 mod service;
 
-pub use cache::{Cache, CacheKey, Cached};
 pub use config::{ConfigError, ProxyConfig, ProxyConfigFile};
 pub use error::ProxyError;
 pub use service::ProxyStats;

@@ -12,12 +12,12 @@ use crate::protocol::{
     StatisticsBatch, header, lookup_path,
 };
 
-use super::cache::{Cache, CacheKey, Cached};
 use super::coalesce::{Inflight, Role};
 use super::config::ProxyConfig;
 use super::context::ClientContext;
 use super::error::ProxyError;
 use super::relay::{relay_error, relay_uncached, relayed, says_upstream_down, send};
+use crate::verdict_cache::{Cache, CacheKey, Cached};
 
 /// Counters a test or an operator can read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

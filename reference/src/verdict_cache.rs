@@ -1,4 +1,4 @@
-//! Response cache of the KSN proxy: which lookups may be answered locally, and until when.
+//! Verdict cache of the KSN proxy and the endpoint agent: which lookups may be answered locally, and until when.
 //!
 //! Pure: no sockets and no clock reads; callers pass `now`. Keys carry the tenant and the Statement version,
 //! so one tenant never sees another's answer (PX-CACHE-4). Entries live for their ttl (PX-CACHE-1, -2),
