@@ -5,17 +5,23 @@
 //! - [`net`], [`clock`], [`rng`]: the seams. Nothing here reaches for sockets, the wall clock or randomness
 //!   except through them, and nothing here knows whether it runs simulated.
 //! - [`tls`], [`http`]: TLS 1.3 configurations and HTTP/1.1 over `Net`.
-//! - [`proxy`]: the KSN proxy (cache, coalescing, relay, error mapping), also the `ksn-proxy` binary.
+//! - [`verdict_cache`]: the pure, ttl-aware LRU cache of verdicts that the proxy and the agent share.
+//! - [`proxy`]: the KSN proxy (coalescing, relay, error mapping), also the `ksn-proxy` binary.
+//! - [`agent`]: the endpoint's KSN usage (Statement, modes, license, DNS fallback, proxy use, statistics).
+//! - [`observe`]: the hook through which a caller (the harness) sees what an agent sends and decides.
 //!
 //! ```text
-//! endpoint ──HTTP──▶ proxy::service ──▶ proxy::cache (pure)      ──hit──▶ answer
+//! endpoint ──HTTP──▶ proxy::service ──▶ verdict_cache (pure)     ──hit──▶ answer
 //!                                   └─▶ proxy::upstream ─▶ http::HttpClient ─▶ Net ─▶ tokio | turmoil
 //! ```
 
+pub mod agent;
 pub mod clock;
 pub mod http;
 pub mod net;
+pub mod observe;
 pub mod protocol;
 pub mod proxy;
 pub mod rng;
 pub mod tls;
+pub mod verdict_cache;

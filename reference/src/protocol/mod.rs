@@ -10,7 +10,7 @@ mod objects;
 mod reputation;
 mod request;
 mod statement;
-mod statistics;
+pub mod statistics;
 
 pub use errors::{ErrorBody, ErrorCode};
 pub use headers::{KsnMode, LicenseKey, TenantId, header};
