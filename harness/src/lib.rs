@@ -1,1 +1,17 @@
-//! placeholder
+//! The ksnsim harness: the simulated world that runs the reference implementation unchanged, and the
+//! real-socket conformance driver for third-party proxies.
+//!
+//! - [`sim`]: `Net` on turmoil and the simulated wall clock: the only place that names turmoil's network.
+//! - [`topology`]: what a world is made of (TOML).
+//! - [`trace`]: structured events recorded by every host, stamped with simulated time.
+//!
+//! ```text
+//! topology ─▶ world (turmoil Sim on its own thread) ─▶ hosts: reference agent/proxy, mocks, DNS
+//!                 │ actions and faults in                       │ observations and server logs out
+//!                 ▼                                             ▼
+//!           invariant checkers ◀──────────── trace (SimEvent) ──▶ reports::TraceEvent ─▶ digest, writers
+//! ```
+
+pub mod sim;
+pub mod topology;
+pub mod trace;

@@ -1,0 +1,7 @@
+//! The trace of a simulation: structured events for the invariant checkers, recorded by every host.
+
+mod event;
+mod recorder;
+
+pub use event::{SeenRequest, SimEvent, SimEventKind};
+pub use recorder::Recorder;
