@@ -29,6 +29,13 @@ impl ClientContext {
         };
         let mut relayed = Vec::new();
         for name in header::RELAYED {
+            // The proxy reads the first value (the tenant that keys the cache); an upstream could read another,
+            // and answer one tenant's request under another's key (PX-CACHE-4). One value each, then.
+            if request.headers.get_all(name).iter().nth(1).is_some() {
+                return Err(ProtocolError::BadRequest(format!(
+                    "header {name} appears more than once: send it once"
+                )));
+            }
             for value in request.headers.get_all(name) {
                 let value = value.to_str().map_err(|_| {
                     ProtocolError::BadRequest(format!("header {name} is not printable ASCII"))
