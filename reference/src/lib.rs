@@ -8,6 +8,7 @@
 //! - [`verdict_cache`]: the pure, ttl-aware LRU cache of verdicts that the proxy and the agent share.
 //! - [`proxy`]: the KSN proxy (coalescing, relay, error mapping), also the `ksn-proxy` binary.
 //! - [`agent`]: the endpoint's KSN usage (Statement, modes, license, DNS fallback, proxy use, statistics).
+//! - [`process`]: runtime, exit codes and signals of the real binaries (never used by library code).
 //! - [`observe`]: the hook through which a caller (the harness) sees what an agent sends and decides.
 //!
 //! ```text
@@ -20,6 +21,7 @@ pub mod clock;
 pub mod http;
 pub mod net;
 pub mod observe;
+pub mod process;
 pub mod protocol;
 pub mod proxy;
 pub mod rng;

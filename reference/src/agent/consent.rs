@@ -143,7 +143,7 @@ impl Consent {
             Self::AwaitingStatement => false,
             Self::Accepted { .. } => true,
             Self::Withdrawn { kinds, .. } => {
-                !(kind.lookups && kinds.lookups) && !(kind.statistics && kinds.statistics)
+                !(kind.lookups && kinds.lookups || kind.statistics && kinds.statistics)
             }
         }
     }

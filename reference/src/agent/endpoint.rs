@@ -140,6 +140,11 @@ impl EndpointAgent {
         self.inner.deps.store.save(&bytes).map_err(AgentError::Store)
     }
 
+    /// The device's own settings (before the policy).
+    pub fn local_settings(&self) -> AgentSettings {
+        self.state().local.clone()
+    }
+
     /// The settings in effect (local settings under the policy).
     pub fn settings(&self) -> AgentSettings {
         self.state().effective.clone()
@@ -294,6 +299,17 @@ impl EndpointAgent {
             let (from, to) = (old.name().to_owned(), new.name().to_owned());
             self.observe(Observation::State {
                 what: "participation",
+                from,
+                to,
+            });
+        }
+        if before.dns.allow_public != state.effective.dns.allow_public {
+            let (from, to) = (
+                before.dns.allow_public.to_string(),
+                state.effective.dns.allow_public.to_string(),
+            );
+            self.observe(Observation::State {
+                what: "public dns allowed",
                 from,
                 to,
             });

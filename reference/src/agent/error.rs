@@ -21,8 +21,8 @@ pub enum AgentError {
     ModeForbids { mode: &'static str, what: &'static str },
     #[error("the KSN Usage task is {0}: no data is exchanged")]
     TaskNotRunning(&'static str),
-    #[error("rate limited by KSN: retry in {0:?} (enabled with restrictions)")]
-    RateLimited(Duration),
+    #[error("KSN rate limits this client for another {0:?} (enabled with restrictions): nothing sent")]
+    Restricted(Duration),
     #[error(transparent)]
     Consent(#[from] ConsentError),
     #[error(transparent)]
@@ -37,6 +37,8 @@ pub enum AgentError {
     ProxyUnavailable(ClientError),
     #[error(transparent)]
     Transport(#[from] ClientError),
+    #[error("KSN answered 429 rate_limited: retry after {0:?}")]
+    RateLimited(Duration),
     #[error("KSN answered {status} {}: {}", .body.error, .body.message)]
     Refused { status: u16, body: ErrorBody },
     #[error("KSN answered {status} with a body that is not the contract's: {detail}")]
@@ -54,6 +56,7 @@ impl AgentError {
     pub fn code(&self) -> Option<ErrorCode> {
         match self {
             Self::Refused { body, .. } => Some(body.error),
+            Self::RateLimited(_) => Some(ErrorCode::RateLimited),
             _ => None,
         }
     }
@@ -66,7 +69,7 @@ impl AgentError {
                 | Self::Withdrawn(_)
                 | Self::ModeForbids { .. }
                 | Self::TaskNotRunning(_)
-                | Self::RateLimited(_)
+                | Self::Restricted(_)
         )
     }
 }

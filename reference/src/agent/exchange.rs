@@ -80,10 +80,10 @@ pub(crate) fn admit(state: &AgentState, purpose: Purpose, now: Instant) -> Resul
         (TaskState::AuthenticationError | TaskState::Running, Purpose::LicenseCheck) => {}
         (task, _) => return Err(AgentError::TaskNotRunning(task.name())),
     }
-    if let Some(until) = state.restricted_until.filter(|until| now < *until) {
-        if purpose != Purpose::LicenseCheck {
-            return Err(AgentError::RateLimited(until - now));
-        }
+    if let Some(until) = state.restricted_until.filter(|until| now < *until)
+        && purpose != Purpose::LicenseCheck
+    {
+        return Err(AgentError::Restricted(until - now));
     }
     Ok(())
 }

@@ -100,13 +100,13 @@ impl StatisticsFiles {
         for entry in entries {
             let name = entry.map_err(at(&self.dir))?.file_name();
             let name = name.to_string_lossy();
-            if let Some(day) = name
+            let day = name
                 .strip_prefix(PREFIX)
-                .and_then(|rest| rest.strip_suffix(".json"))
+                .and_then(|rest| rest.strip_suffix(".json"));
+            if let Some(Ok(day)) =
+                day.map(|d| Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")))
             {
-                if let Ok(day) = Date::parse(day, time::macros::format_description!("[year]-[month]-[day]")) {
-                    days.push(day);
-                }
+                days.push(day);
             }
         }
         days.sort();

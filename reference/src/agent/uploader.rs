@@ -170,7 +170,7 @@ impl EndpointAgent {
             };
             failures = match outcome {
                 Ok(_) => 0,
-                Err(AgentError::RateLimited(_)) => failures,
+                Err(AgentError::RateLimited(_) | AgentError::Restricted(_)) => failures,
                 Err(err) if err.refused_locally() => 0,
                 Err(_) => failures.saturating_add(1),
             };

@@ -108,7 +108,7 @@ async fn run(args: Args) -> Result<(), StartError> {
     let proxy = KsnProxy::new(config, net, trust);
     let (stop, shutdown) = Shutdown::new();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        ksnsim_reference::process::shutdown_signal().await;
         let _ = stop.send(true);
     });
     println!("listening http://{bound}");
@@ -118,39 +118,8 @@ async fn run(args: Args) -> Result<(), StartError> {
     Ok(())
 }
 
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                biased;
-                _ = term.recv() => return,
-                _ = tokio::signal::ctrl_c() => return,
-            }
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 fn main() -> ExitCode {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("ksn-proxy: cannot start the async runtime: {err}");
-            return ExitCode::from(3);
-        }
-    };
-    match runtime.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("ksn-proxy: {err}");
-            ExitCode::from(2)
-        }
-    }
+    ksnsim_reference::process::init_logging();
+    ksnsim_reference::process::run_main("ksn-proxy", run(args))
 }
