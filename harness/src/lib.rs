@@ -3,6 +3,8 @@
 //!
 //! - [`sim`]: `Net` on turmoil and the simulated wall clock: the only place that names turmoil's network.
 //! - [`topology`]: what a world is made of (TOML).
+//! - [`invariants`]: checkers over a trace, each named by its requirement id.
+//! - [`world`]: a topology running on turmoil, driven by actions and faults; [`simulation`]: `ksnsim sim`.
 //! - [`trace`]: structured events recorded by every host, stamped with simulated time.
 //!
 //! ```text
@@ -12,6 +14,11 @@
 //!           invariant checkers ◀──────────── trace (SimEvent) ──▶ reports::TraceEvent ─▶ digest, writers
 //! ```
 
+pub mod catalogue;
+pub mod duration;
+pub mod invariants;
 pub mod sim;
+pub mod simulation;
 pub mod topology;
 pub mod trace;
+pub mod world;

@@ -15,7 +15,10 @@ pub struct SimClock {
 
 impl SimClock {
     pub fn new(epoch: SystemTime) -> Self {
-        Self { epoch, jump_seconds: Arc::new(AtomicU64::new(0)) }
+        Self {
+            epoch,
+            jump_seconds: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// Moves wall time forward (monotonic time is unaffected, as on a real machine).
@@ -25,6 +28,11 @@ impl SimClock {
 
     pub fn epoch(&self) -> SystemTime {
         self.epoch
+    }
+
+    /// Wall time after `elapsed` of simulated time (for the world's own thread, outside any host).
+    pub fn at(&self, elapsed: Duration) -> SystemTime {
+        self.epoch + elapsed + Duration::from_secs(self.jump_seconds.load(Ordering::SeqCst))
     }
 }
 

@@ -21,6 +21,11 @@ impl NameTable {
         self.by_ip.insert(ip, name.to_owned());
     }
 
+    /// Another name for an address (a DNS name of a host); the host keeps its own name in traces.
+    pub fn alias(&mut self, name: &str, ip: IpAddr) {
+        self.by_name.insert(name.to_owned(), ip);
+    }
+
     pub fn ip(&self, name: &str) -> Option<IpAddr> {
         self.by_name.get(name).copied()
     }
@@ -81,7 +86,9 @@ impl Net for SimNet {
     }
 
     async fn listen(&self, addr: SocketAddr) -> io::Result<Box<dyn Listener>> {
-        Ok(Box::new(SimListener(turmoil::net::TcpListener::bind(addr).await?)))
+        Ok(Box::new(SimListener(
+            turmoil::net::TcpListener::bind(addr).await?,
+        )))
     }
 
     async fn bind_udp(&self, addr: SocketAddr) -> io::Result<Box<dyn Datagram>> {
@@ -94,7 +101,10 @@ impl Net for SimNet {
         }
         match self.names.ip(host) {
             Some(ip) => Ok(vec![SocketAddr::new(ip, port)]),
-            None => Err(io::Error::new(io::ErrorKind::NotFound, format!("no simulated host is named {host}"))),
+            None => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no simulated host is named {host}"),
+            )),
         }
     }
 }

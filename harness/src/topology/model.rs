@@ -65,7 +65,13 @@ fn default_ttl() -> u64 {
 
 impl Default for Servers {
     fn default() -> Self {
-        Self { global: true, private: false, licenses: Vec::new(), statement: 1, ttl_seconds: 3600 }
+        Self {
+            global: true,
+            private: false,
+            licenses: Vec::new(),
+            statement: 1,
+            ttl_seconds: 3600,
+        }
     }
 }
 
@@ -94,6 +100,12 @@ pub struct ProxySpec {
     /// Bound on one upstream exchange, milliseconds.
     #[serde(default)]
     pub upstream_timeout_ms: Option<u64>,
+    /// Serve an expired verdict for this long while the upstream is down (PX-STALE-1).
+    #[serde(default)]
+    pub stale_grace_seconds: Option<u64>,
+    /// The KSN server's name resolves, for this proxy, to the rogue server (a poisoned resolver, PX-TLS-1).
+    #[serde(default)]
+    pub poisoned_upstream: bool,
 }
 
 /// Participation, as written in a topology.
@@ -135,6 +147,9 @@ pub struct EndpointSpec {
     /// Start the KSN Usage task at boot (with an accepted Statement).
     #[serde(default = "yes")]
     pub task_running: bool,
+    /// Most statistics records held while they cannot be sent (default 10000).
+    #[serde(default)]
+    pub queue_capacity: Option<usize>,
 }
 
 fn one_usize() -> usize {
@@ -172,18 +187,36 @@ impl Topology {
 
     /// Checks names, references and combinations.
     pub fn validate(&self, origin: &str) -> Result<(), TopologyError> {
-        let fail = |field: String, problem: String| TopologyError { origin: origin.to_owned(), field, problem };
+        let fail = |field: String, problem: String| TopologyError {
+            origin: origin.to_owned(),
+            field,
+            problem,
+        };
         if self.tick_ms == 0 || self.tick_ms > 1000 {
-            return Err(fail("tick_ms".into(), format!("{} is out of range: use 1 to 1000", self.tick_ms)));
+            return Err(fail(
+                "tick_ms".into(),
+                format!("{} is out of range: use 1 to 1000", self.tick_ms),
+            ));
         }
         if !self.servers.global && !self.servers.private {
-            return Err(fail("servers".into(), "no KSN server: set global = true or private = true".into()));
+            return Err(fail(
+                "servers".into(),
+                "no KSN server: set global = true or private = true".into(),
+            ));
         }
         let mut names = BTreeSet::new();
-        for name in self.proxies.iter().map(|p| &p.name).chain(self.endpoints.iter().map(|e| &e.name)) {
+        for name in self
+            .proxies
+            .iter()
+            .map(|p| &p.name)
+            .chain(self.endpoints.iter().map(|e| &e.name))
+        {
             check_name(name).map_err(|problem| fail(format!("name {name:?}"), problem))?;
             if RESERVED.contains(&name.as_str()) || !names.insert(name.clone()) {
-                return Err(fail(format!("name {name:?}"), "is used twice or reserved: pick another".into()));
+                return Err(fail(
+                    format!("name {name:?}"),
+                    "is used twice or reserved: pick another".into(),
+                ));
             }
         }
         for (i, proxy) in self.proxies.iter().enumerate() {
@@ -193,22 +226,33 @@ impl Topology {
                 (None, Some(upstream)) => {
                     let earlier = self.proxies[..i].iter().any(|p| &p.name == upstream);
                     if !earlier {
-                        let problem = format!("upstream {upstream:?} must name a proxy listed before this one");
+                        let problem =
+                            format!("upstream {upstream:?} must name a proxy listed before this one");
                         return Err(fail(field, problem));
                     }
                 }
-                _ => return Err(fail(field, "set exactly one of ksn = \"global\"|\"private\" or upstream = \"<proxy>\"".into())),
+                _ => {
+                    return Err(fail(
+                        field,
+                        "set exactly one of ksn = \"global\"|\"private\" or upstream = \"<proxy>\"".into(),
+                    ));
+                }
             }
         }
         for (i, endpoint) in self.endpoints.iter().enumerate() {
             let field = format!("endpoint[{i}] ({})", endpoint.name);
-            self.check_server(endpoint.ksn).map_err(|p| fail(field.clone(), p))?;
+            self.check_server(endpoint.ksn)
+                .map_err(|p| fail(field.clone(), p))?;
             if endpoint.count == 0 || endpoint.count > 100_000 {
                 return Err(fail(field, "count must be 1 to 100000".into()));
             }
             match (endpoint.ksn, &endpoint.license) {
-                (KsnKind::Private, None) => return Err(fail(field, "ksn = \"private\" needs a license".into())),
-                (KsnKind::Global, Some(_)) => return Err(fail(field, "a license is only for ksn = \"private\"".into())),
+                (KsnKind::Private, None) => {
+                    return Err(fail(field, "ksn = \"private\" needs a license".into()));
+                }
+                (KsnKind::Global, Some(_)) => {
+                    return Err(fail(field, "a license is only for ksn = \"private\"".into()));
+                }
                 _ => {}
             }
             if let Some(proxy) = &endpoint.behind {
@@ -216,7 +260,10 @@ impl Topology {
                     return Err(fail(field, format!("behind {proxy:?}: no proxy of that name")));
                 };
                 if self.proxy_kind(spec) != Some(endpoint.ksn) {
-                    return Err(fail(field, format!("proxy {proxy:?} does not serve the {:?} KSN", endpoint.ksn)));
+                    return Err(fail(
+                        field,
+                        format!("proxy {proxy:?} does not serve the {:?} KSN", endpoint.ksn),
+                    ));
                 }
             }
         }
@@ -264,9 +311,15 @@ pub const RESERVED: [&str; 4] = ["ksn-global", "ksn-private", "dns", "rogue"];
 fn check_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 40
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-');
-    if ok { Ok(()) } else { Err("use 1 to 40 lowercase letters, digits and dashes".into()) }
+    if ok {
+        Ok(())
+    } else {
+        Err("use 1 to 40 lowercase letters, digits and dashes".into())
+    }
 }
 
 #[cfg(test)]
@@ -312,7 +365,11 @@ mod tests {
         assert!(err.to_string().contains("mood"), "{err}");
         let err = Topology::from_toml("[[endpoint]]\nname = \"dns\"", "t.toml").unwrap_err();
         assert!(err.problem.contains("reserved"), "{err}");
-        let err = Topology::from_toml("[[endpoint]]\nname = \"e\"\nksn = \"private\"\nlicense = \"K\"", "t.toml").unwrap_err();
+        let err = Topology::from_toml(
+            "[[endpoint]]\nname = \"e\"\nksn = \"private\"\nlicense = \"K\"",
+            "t.toml",
+        )
+        .unwrap_err();
         assert!(err.problem.contains("Private KSN is not"), "{err}");
     }
 }

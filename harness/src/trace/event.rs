@@ -30,26 +30,78 @@ pub struct SeenRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SimEventKind {
     /// `server` (a KSN mock or a proxy) received `request` from host `peer`.
-    ServerRequest { server: String, peer: String, request: SeenRequest },
+    /// `exchange` numbers the request at its server, so that its answer can be found.
+    ServerRequest {
+        server: String,
+        peer: String,
+        exchange: u64,
+        request: SeenRequest,
+    },
     /// `server` answered host `peer`.
-    ServerAnswer { server: String, peer: String, path: String, status: u16, cache: Option<String> },
+    ServerAnswer {
+        server: String,
+        peer: String,
+        exchange: u64,
+        path: String,
+        status: u16,
+        cache: Option<String>,
+    },
     /// Endpoint `host` sent a request to `to`.
-    ClientRequest { host: String, to: String, method: String, path: String },
+    ClientRequest {
+        host: String,
+        to: String,
+        method: String,
+        path: String,
+    },
     /// Endpoint `host` got an answer.
-    ClientAnswer { host: String, status: u16, detail: String },
+    ClientAnswer {
+        host: String,
+        status: u16,
+        detail: String,
+    },
     /// Endpoint `host` failed to exchange with `with`.
-    ClientFailed { host: String, with: String, error: String },
+    ClientFailed {
+        host: String,
+        with: String,
+        error: String,
+    },
     /// Endpoint `host` asked DNS `server` for `name`.
-    Dns { host: String, server: String, public: bool, name: String, outcome: String },
+    Dns {
+        host: String,
+        server: String,
+        public: bool,
+        name: String,
+        outcome: String,
+    },
     /// A DNS server host answered a query.
-    DnsServed { server: String, peer: String, name: String, answer: String },
+    DnsServed {
+        server: String,
+        peer: String,
+        name: String,
+        answer: String,
+    },
     /// `host`'s `what` changed (task, consent, participation, ksn).
-    State { host: String, what: String, from: String, to: String },
+    State {
+        host: String,
+        what: String,
+        from: String,
+        to: String,
+    },
     /// The scenario did something to the world (partition, crash, license registered, ...).
-    Fault { target: String, description: String },
+    Fault {
+        target: String,
+        description: String,
+    },
     /// The scenario made `host` act (look up, record a detection, accept a Statement), and the outcome.
-    Action { host: String, action: String, outcome: String },
-    Note { host: String, text: String },
+    Action {
+        host: String,
+        action: String,
+        outcome: String,
+    },
+    Note {
+        host: String,
+        text: String,
+    },
 }
 
 impl SimEvent {
@@ -57,7 +109,12 @@ impl SimEvent {
     pub fn to_trace_event(&self) -> TraceEvent {
         let at_ms = self.at.as_millis() as u64;
         let (kind, from, to, summary) = match &self.what {
-            SimEventKind::ServerRequest { server, peer, request } => {
+            SimEventKind::ServerRequest {
+                server,
+                peer,
+                request,
+                ..
+            } => {
                 let mut summary = format!("{} {}", request.method, request.path);
                 for (label, value) in [
                     ("mode", &request.mode),
@@ -74,37 +131,104 @@ impl SimEvent {
                 }
                 (EventKind::Request, peer.clone(), server.clone(), summary)
             }
-            SimEventKind::ServerAnswer { server, peer, path, status, cache } => {
-                let cache = cache.as_deref().map(|c| format!(" cache={c}")).unwrap_or_default();
-                (EventKind::Answer, server.clone(), peer.clone(), format!("{status} {path}{cache}"))
+            SimEventKind::ServerAnswer {
+                server,
+                peer,
+                path,
+                status,
+                cache,
+                ..
+            } => {
+                let cache = cache
+                    .as_deref()
+                    .map(|c| format!(" cache={c}"))
+                    .unwrap_or_default();
+                (
+                    EventKind::Answer,
+                    server.clone(),
+                    peer.clone(),
+                    format!("{status} {path}{cache}"),
+                )
             }
-            SimEventKind::ClientRequest { host, to, method, path } => {
-                (EventKind::Note, host.clone(), String::new(), format!("sends {method} {path} to {to}"))
-            }
-            SimEventKind::ClientAnswer { host, status, detail } => {
-                (EventKind::Note, host.clone(), String::new(), format!("got {status} {detail}"))
-            }
-            SimEventKind::ClientFailed { host, with, error } => {
-                (EventKind::Note, host.clone(), String::new(), format!("failed with {with}: {error}"))
-            }
-            SimEventKind::Dns { host, server, public, name, outcome } => {
+            SimEventKind::ClientRequest {
+                host,
+                to,
+                method,
+                path,
+            } => (
+                EventKind::Note,
+                host.clone(),
+                String::new(),
+                format!("sends {method} {path} to {to}"),
+            ),
+            SimEventKind::ClientAnswer { host, status, detail } => (
+                EventKind::Note,
+                host.clone(),
+                String::new(),
+                format!("got {status} {detail}"),
+            ),
+            SimEventKind::ClientFailed { host, with, error } => (
+                EventKind::Note,
+                host.clone(),
+                String::new(),
+                format!("failed with {with}: {error}"),
+            ),
+            SimEventKind::Dns {
+                host,
+                server,
+                public,
+                name,
+                outcome,
+            } => {
                 let kind = if *public { "public" } else { "system" };
-                (EventKind::Dns, host.clone(), server.clone(), format!("{kind} DNS {name}: {outcome}"))
+                (
+                    EventKind::Dns,
+                    host.clone(),
+                    server.clone(),
+                    format!("{kind} DNS {name}: {outcome}"),
+                )
             }
-            SimEventKind::DnsServed { server, peer, name, answer } => {
-                (EventKind::Note, server.clone(), peer.clone(), format!("answered {name}: {answer}"))
-            }
-            SimEventKind::State { host, what, from, to } => {
-                (EventKind::State, host.clone(), String::new(), format!("{what}: {from} -> {to}"))
-            }
-            SimEventKind::Fault { target, description } => {
-                (EventKind::Fault, target.clone(), String::new(), description.clone())
-            }
-            SimEventKind::Action { host, action, outcome } => {
-                (EventKind::Note, host.clone(), String::new(), format!("{action}: {outcome}"))
-            }
+            SimEventKind::DnsServed {
+                server,
+                peer,
+                name,
+                answer,
+            } => (
+                EventKind::Note,
+                server.clone(),
+                peer.clone(),
+                format!("answered {name}: {answer}"),
+            ),
+            SimEventKind::State { host, what, from, to } => (
+                EventKind::State,
+                host.clone(),
+                String::new(),
+                format!("{what}: {from} -> {to}"),
+            ),
+            SimEventKind::Fault { target, description } => (
+                EventKind::Fault,
+                target.clone(),
+                String::new(),
+                description.clone(),
+            ),
+            SimEventKind::Action {
+                host,
+                action,
+                outcome,
+            } => (
+                EventKind::Note,
+                host.clone(),
+                String::new(),
+                format!("{action}: {outcome}"),
+            ),
             SimEventKind::Note { host, text } => (EventKind::Note, host.clone(), String::new(), text.clone()),
         };
-        TraceEvent { at_ms, kind, from, to, summary }
+        TraceEvent {
+            at_ms,
+            kind,
+            from,
+            to,
+            summary,
+        }
     }
 }

@@ -2,6 +2,8 @@
 
 mod event;
 mod recorder;
+mod server_tap;
 
 pub use event::{SeenRequest, SimEvent, SimEventKind};
 pub use recorder::Recorder;
+pub use server_tap::{ServerTap, seen};

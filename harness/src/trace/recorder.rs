@@ -16,7 +16,10 @@ pub struct Recorder {
 impl Recorder {
     /// Records `what` at the current simulated time (inside a host), or at `fallback` (the world thread).
     pub fn record_at(&self, at: Duration, what: SimEventKind) {
-        self.events.lock().expect("trace lock is never poisoned: no panics while held").push(SimEvent { at, what });
+        self.events
+            .lock()
+            .expect("trace lock is never poisoned: no panics while held")
+            .push(SimEvent { at, what });
     }
 
     /// Records from inside a host, where turmoil knows the simulated time.
@@ -25,11 +28,17 @@ impl Recorder {
     }
 
     pub fn events(&self) -> Vec<SimEvent> {
-        self.events.lock().expect("trace lock is never poisoned: no panics while held").clone()
+        self.events
+            .lock()
+            .expect("trace lock is never poisoned: no panics while held")
+            .clone()
     }
 
     pub fn len(&self) -> usize {
-        self.events.lock().expect("trace lock is never poisoned: no panics while held").len()
+        self.events
+            .lock()
+            .expect("trace lock is never poisoned: no panics while held")
+            .len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -38,7 +47,10 @@ impl Recorder {
 
     /// An observer for the agent on `host`.
     pub fn observer_for(&self, host: &str) -> Arc<dyn Observer> {
-        Arc::new(HostObserver { host: host.to_owned(), recorder: self.clone() })
+        Arc::new(HostObserver {
+            host: host.to_owned(),
+            recorder: self.clone(),
+        })
     }
 }
 
@@ -51,13 +63,32 @@ impl Observer for HostObserver {
     fn observe(&self, observation: Observation) {
         let host = self.host.clone();
         let what = match observation {
-            Observation::Request { to, method, path } => SimEventKind::ClientRequest { host, to, method, path },
+            Observation::Request { to, method, path } => SimEventKind::ClientRequest {
+                host,
+                to,
+                method,
+                path,
+            },
             Observation::Answer { status, detail, .. } => SimEventKind::ClientAnswer { host, status, detail },
             Observation::Failed { with, error } => SimEventKind::ClientFailed { host, with, error },
-            Observation::Dns { server, name, public, outcome } => {
-                SimEventKind::Dns { host, server: server.to_string(), public, name, outcome }
-            }
-            Observation::State { what, from, to } => SimEventKind::State { host, what: what.to_owned(), from, to },
+            Observation::Dns {
+                server,
+                name,
+                public,
+                outcome,
+            } => SimEventKind::Dns {
+                host,
+                server: server.to_string(),
+                public,
+                name,
+                outcome,
+            },
+            Observation::State { what, from, to } => SimEventKind::State {
+                host,
+                what: what.to_owned(),
+                from,
+                to,
+            },
             Observation::Note(text) => SimEventKind::Note { host, text },
         };
         self.recorder.record(what);

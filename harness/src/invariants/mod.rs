@@ -1,0 +1,74 @@
+//! Invariant checkers over a trace: each is named by the requirement it guards and reports the first event
+//! that breaks it. They read only the trace and the facts of the world (who is an endpoint, who uses which
+//! KSN), so that the same checks judge every scenario and every `ksnsim sim` run.
+
+mod facts;
+mod ksn_type_isolation;
+mod no_cross_tenant;
+mod no_statistics_outside_extended;
+mod no_traffic_without_consent;
+mod public_dns_only_after_failure;
+mod statistics_conserved;
+
+pub use facts::{EndpointFacts, WorldFacts};
+
+use crate::trace::SimEvent;
+
+/// The first event that broke an invariant, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Index of the event in the trace (None for end-of-run checks).
+    pub index: Option<usize>,
+    pub event: Option<SimEvent>,
+    pub message: String,
+}
+
+/// One invariant's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvariantResult {
+    pub requirement: &'static str,
+    pub name: &'static str,
+    pub violation: Option<Violation>,
+}
+
+/// A property every trace must have.
+pub trait Invariant {
+    /// The requirement id it guards, e.g. `EP-STMT-1`.
+    fn requirement(&self) -> &'static str;
+    /// What it checks, in a few words.
+    fn name(&self) -> &'static str;
+    fn check(&self, facts: &WorldFacts, events: &[SimEvent]) -> Option<Violation>;
+}
+
+/// Every invariant, in a fixed order.
+pub fn all() -> Vec<Box<dyn Invariant>> {
+    vec![
+        Box::new(no_traffic_without_consent::NoTrafficWithoutConsent),
+        Box::new(no_statistics_outside_extended::NoStatisticsOutsideExtended),
+        Box::new(no_statistics_outside_extended::NoTrafficWhenNotSending),
+        Box::new(ksn_type_isolation::KsnTypeIsolation),
+        Box::new(no_cross_tenant::NoCrossTenantAnswers),
+        Box::new(statistics_conserved::StatisticsConserved),
+        Box::new(public_dns_only_after_failure::PublicDnsOnlyAfterFailure),
+    ]
+}
+
+/// Runs every invariant over `events`.
+pub fn check_all(facts: &WorldFacts, events: &[SimEvent]) -> Vec<InvariantResult> {
+    all()
+        .iter()
+        .map(|invariant| InvariantResult {
+            requirement: invariant.requirement(),
+            name: invariant.name(),
+            violation: invariant.check(facts, events),
+        })
+        .collect()
+}
+
+pub(crate) fn violation(index: usize, event: &SimEvent, message: String) -> Option<Violation> {
+    Some(Violation {
+        index: Some(index),
+        event: Some(event.clone()),
+        message,
+    })
+}

@@ -1,0 +1,90 @@
+//! EP-STAT-1 (and SRV-STAT-1 from the trace's side): every statistics record an endpoint accepted is, at the
+//! end, either counted once by the KSN server, still queued, or accounted for (overflow counted, deleted on
+//! withdrawal). A record sent again under a new key, or lost in an outage, breaks the balance.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Invariant, Violation, WorldFacts};
+use crate::trace::{SimEvent, SimEventKind};
+
+pub struct StatisticsConserved;
+
+/// Records the KSN servers accepted, per endpoint, each Idempotency-Key counted once.
+pub(crate) fn accepted_per_endpoint(events: &[SimEvent]) -> BTreeMap<String, u64> {
+    let mut pending: BTreeMap<(&str, u64), (&str, &str, usize)> = BTreeMap::new();
+    let mut counted: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut accepted: BTreeMap<String, u64> = BTreeMap::new();
+    for event in events {
+        match &event.what {
+            SimEventKind::ServerRequest {
+                server,
+                exchange,
+                request,
+                ..
+            } if server.starts_with("ksn-") && request.path == "/v1/statistics" => {
+                if let (Some(client), Some(key)) = (&request.client_id, &request.idempotency_key) {
+                    pending.insert(
+                        (server.as_str(), *exchange),
+                        (client.as_str(), key.as_str(), request.records),
+                    );
+                }
+            }
+            SimEventKind::ServerAnswer {
+                server,
+                exchange,
+                status,
+                ..
+            } => {
+                if let Some((client, key, records)) = pending.remove(&(server.as_str(), *exchange))
+                    && *status == 202
+                    && counted.insert((server.as_str(), key))
+                {
+                    *accepted.entry(client.to_owned()).or_default() += records as u64;
+                }
+            }
+            _ => {}
+        }
+    }
+    accepted
+}
+
+impl Invariant for StatisticsConserved {
+    fn requirement(&self) -> &'static str {
+        "EP-STAT-1"
+    }
+
+    fn name(&self) -> &'static str {
+        "no statistics record lost or counted twice"
+    }
+
+    fn check(&self, facts: &WorldFacts, events: &[SimEvent]) -> Option<Violation> {
+        let accepted = accepted_per_endpoint(events);
+        for (endpoint, recorded) in &facts.recorded {
+            let Some((queued, overflowed, deleted)) = facts.held_at_end.get(endpoint) else {
+                continue;
+            };
+            let counted = accepted.get(endpoint).copied().unwrap_or(0);
+            let accounted = counted + queued + deleted;
+            // Overflowed records were refused when recorded (the agent said so), so they are not in `recorded`.
+            let _ = overflowed;
+            if accounted != *recorded {
+                let message = format!(
+                    "{endpoint} accepted {recorded} records; the server counted {counted}, {queued} are queued and \
+                     {deleted} were deleted on withdrawal: {} {}",
+                    recorded.abs_diff(accounted),
+                    if accounted < *recorded {
+                        "lost"
+                    } else {
+                        "counted twice"
+                    }
+                );
+                return Some(Violation {
+                    index: None,
+                    event: None,
+                    message,
+                });
+            }
+        }
+        None
+    }
+}
