@@ -1,1 +1,20 @@
-//! placeholder
+//! The scenario suite of ksnsim: the cucumber World, the step library and the runner.
+//!
+//! - `world`: one `KsnWorld` per scenario: the topology being described, then the running simulation.
+//! - `steps`: the step library, a file per domain concept (topology, statement, license, modes, lookups,
+//!   statistics, dns, faults, checks).
+//! - `params`: how steps read modes, files, URLs and KSN kinds.
+//! - [`suite`]: which scenarios run, with which seeds, and their outcomes as a `RunReport`.
+//!
+//! ```text
+//! features/*.feature ─▶ cucumber ─▶ steps ─▶ KsnWorld ─▶ WorldThread (harness) ─▶ trace
+//!                                    after hook: invariants + digest ─▶ ItemReport ─▶ RunReport
+//! ```
+
+mod params;
+mod steps;
+pub mod suite;
+mod world;
+
+pub use suite::{SuiteError, SuiteOptions, SuiteOutcome, run_suite, scenario_seed};
+pub use world::KsnWorld;

@@ -1,0 +1,110 @@
+//! Reputation lookups: single files and URLs, batches, and what they gave.
+
+use cucumber::{then, when};
+use ksnsim_harness::world::EndpointAction;
+
+use crate::params;
+use crate::world::KsnWorld;
+
+#[when(regex = r#"^"([^"]+)" looks up the file "([^"]+)"(?: (\d+) times)?$"#)]
+async fn looks_up_file(
+    world: &mut KsnWorld,
+    host: String,
+    file: String,
+    times: String,
+) -> Result<(), String> {
+    let times: usize = if times.is_empty() {
+        1
+    } else {
+        times.parse().map_err(|_| "times must be a number")?
+    };
+    for _ in 0..times {
+        world
+            .act(&host, EndpointAction::Lookup(params::file(&file)))
+            .await?;
+    }
+    Ok(())
+}
+
+#[when(regex = r#"^"([^"]+)" looks up the URL "([^"]+)"$"#)]
+async fn looks_up_url(world: &mut KsnWorld, host: String, url: String) -> Result<(), String> {
+    world
+        .act(&host, EndpointAction::Lookup(params::url(&url)?))
+        .await
+        .map(|_| ())
+}
+
+#[when(regex = r#"^"([^"]+)" looks up the files (.+) in one batch$"#)]
+async fn looks_up_batch(world: &mut KsnWorld, host: String, files: String) -> Result<(), String> {
+    let objects = params::quoted_list(&files)
+        .iter()
+        .map(|f| params::file(f))
+        .collect();
+    world
+        .act(&host, EndpointAction::LookupBatch(objects))
+        .await
+        .map(|_| ())
+}
+
+#[then(regex = r#"^"([^"]+)" gets the verdict "(trusted|riskware|untrusted|unknown)"( for each)?$"#)]
+fn gets_verdict(world: &mut KsnWorld, host: String, verdict: String, _each: String) -> Result<(), String> {
+    let outcome = world.last_of(&host)?;
+    if let Some(error) = &outcome.error {
+        return Err(format!("{host}'s last lookup failed: {error}"));
+    }
+    let verdicts: Vec<String> = outcome
+        .reputations
+        .iter()
+        .map(|r| r.verdict.to_string())
+        .collect();
+    if !verdicts.is_empty() && verdicts.iter().all(|v| *v == verdict) {
+        Ok(())
+    } else {
+        Err(format!("{host} got {verdicts:?}, expected {verdict:?}"))
+    }
+}
+
+#[then(regex = r#"^"([^"]+)" gets an answer$"#)]
+fn gets_answer(world: &mut KsnWorld, host: String) -> Result<(), String> {
+    let outcome = world.last_of(&host)?;
+    match (&outcome.error, outcome.reputations.is_empty()) {
+        (None, false) => Ok(()),
+        (Some(error), _) => Err(format!("{host}'s last lookup failed: {error}")),
+        (None, true) => Err(format!("{host}'s last action gave no verdict")),
+    }
+}
+
+#[then(regex = r#"^the lookup of "([^"]+)" fails with "([a-z_]+)"$"#)]
+fn fails_with(world: &mut KsnWorld, host: String, code: String) -> Result<(), String> {
+    let outcome = world.last_of(&host)?;
+    match outcome.code {
+        Some(got) if got.as_str() == code => Ok(()),
+        _ => Err(format!(
+            "{host}'s last lookup gave {:?}, expected the error {code}",
+            outcome.summary()
+        )),
+    }
+}
+
+#[then(regex = r#"^the lookup of "([^"]+)" fails$"#)]
+fn fails(world: &mut KsnWorld, host: String) -> Result<(), String> {
+    let outcome = world.last_of(&host)?;
+    if outcome.error.is_some() {
+        Ok(())
+    } else {
+        Err(format!("{host}'s last lookup succeeded: {}", outcome.summary()))
+    }
+}
+
+#[then(regex = r#"^"([^"]+)" refuses the lookup itself$"#)]
+fn refused_locally(world: &mut KsnWorld, host: String) -> Result<(), String> {
+    let outcome = world.last_of(&host)?;
+    if outcome.refused_locally {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected {host} to refuse by its own rules (nothing sent), but: {}",
+            outcome.summary()
+        ))
+    }
+}
