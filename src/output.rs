@@ -1,0 +1,25 @@
+//! Writing a run's reports into a folder: `report.json`, `junit.xml`, `summary.md`, `report.html`.
+
+use ksnsim_reports::{RunReport, write_html, write_json, write_junit, write_markdown};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes every format; returns the files written.
+pub fn write_reports(run: &RunReport, dir: &Path) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    let mut write = |name: &str, writer: &dyn Fn(&mut BufWriter<File>) -> io::Result<()>| -> io::Result<()> {
+        let path = dir.join(name);
+        let mut out = BufWriter::new(File::create(&path)?);
+        writer(&mut out)?;
+        out.flush()?;
+        written.push(path);
+        Ok(())
+    };
+    write("report.json", &|out| write_json(run, out))?;
+    write("junit.xml", &|out| write_junit(run, out))?;
+    write("summary.md", &|out| write_markdown(run, out))?;
+    write("report.html", &|out| write_html(run, out))?;
+    Ok(written)
+}
