@@ -15,6 +15,8 @@ pub struct Args {
 pub enum Command {
     /// Run a topology for a simulated while with generated load and faults; check every invariant.
     Sim(SimArgs),
+    /// Test a KSN proxy (a command ksnsim starts, or one already running) over real loopback sockets.
+    Conformance(ConformanceArgs),
 }
 
 #[derive(Debug, ClapArgs)]
@@ -41,5 +43,38 @@ pub struct SimArgs {
     pub loss: f64,
     /// Where to write the reports (JSON, JUnit, Markdown, HTML).
     #[arg(long, default_value = "reports/out/sim")]
+    pub report: PathBuf,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ConformanceArgs {
+    /// The proxy to start, with placeholders: {listen} (ADDR to accept clients on), {upstream} (URL of
+    /// ksnsim's KSN server), {ca} (PEM file of ksnsim's CA), e.g.
+    /// 'ksn-proxy --listen {listen} --upstream {upstream} --ca {ca}'.
+    #[arg(long, conflicts_with = "proxy")]
+    pub proxy_cmd: Option<String>,
+    /// The same, for a proxy of the Private KSN (tests the tenant checks); omit to report them not tested.
+    #[arg(long)]
+    pub private_cmd: Option<String>,
+    /// A proxy that is already running (http://ADDR), pointed at --upstream-listen.
+    #[arg(long, requires = "upstream_listen")]
+    pub proxy: Option<String>,
+    /// Where ksnsim's KSN server listens for an already running proxy (its CA goes to --pki).
+    #[arg(long)]
+    pub upstream_listen: Option<String>,
+    /// Folder for ksnsim's CA (ca.pem), for an already running proxy to trust.
+    #[arg(long, default_value = "reports/out/conformance-pki")]
+    pub pki: PathBuf,
+    /// A name for the implementation under test, in reports.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Fail on SHOULD failures too, not only MUST.
+    #[arg(long)]
+    pub strict: bool,
+    /// Run only the checks whose id starts with this (e.g. PX-CACHE).
+    #[arg(long)]
+    pub only: Option<String>,
+    /// Where to write the reports.
+    #[arg(long, default_value = "reports/out/conformance")]
     pub report: PathBuf,
 }

@@ -1,5 +1,6 @@
 //! One module per command; each returns the run's exit code, or an error that names what to fix.
 
+mod conformance;
 mod sim;
 
 use ksnsim_reports::exit;
@@ -39,6 +40,7 @@ impl From<ksnsim_harness::world::HarnessError> for CliError {
 pub fn dispatch(args: Args) -> Result<u8, CliError> {
     match args.command {
         Command::Sim(sim) => sim::run(sim),
+        Command::Conformance(args) => conformance::run(args),
     }
 }
 
