@@ -50,3 +50,31 @@ Feature: KSN proxy caching
     And "ep2" looks up the files "a.dll", "b.dll", "c.dll" in one batch
     Then "ep2" gets an answer
     And the Global KSN received 1 batch request for 2 objects
+
+  @PX-CACHE-6
+  Scenario: Concurrent identical misses are coalesced into one upstream request
+    When the Global KSN answers only after 800 milliseconds
+    And "ep1" and "ep2" look up the file "popular.exe" at the same time
+    Then "ep1" gets an answer
+    And "ep2" gets an answer
+    And the Global KSN received 1 reputation request for the file "popular.exe"
+
+  @PX-CACHE-7
+  Scenario: A bounded cache evicts the least recently used verdict
+    Given the KSN proxy "dp1" keeps at most 2 verdicts
+    When "ep1" looks up the file "a.exe"
+    And "ep1" looks up the file "b.exe"
+    And "ep1" looks up the file "c.exe"
+    And "ep2" looks up the file "c.exe"
+    And "ep2" looks up the file "a.exe"
+    Then "dp1" answered "ep2" from its cache 1 time
+    And the Global KSN received 2 reputation requests for the file "a.exe"
+
+  @PX-STAT-2
+  Scenario: Statistics are relayed every time, never answered from a cache
+    When "ep1" detects 1 threat
+    And "ep1" sends its queued statistics
+    And "ep1" detects 1 threat
+    And "ep1" sends its queued statistics
+    Then the Global KSN counted 2 statistics records from "ep1"
+    And "dp1" answered "ep1" from its cache 0 times

@@ -4,6 +4,7 @@
 //! - `steps`: the step library, a file per domain concept (topology, statement, license, modes, lookups,
 //!   statistics, dns, faults, checks).
 //! - `params`: how steps read modes, files, URLs and KSN kinds.
+//! - [`coverage`]: which scenarios cover which requirement (`features/COVERAGE.md`).
 //! - [`suite`]: which scenarios run, with which seeds, and their outcomes as a `RunReport`.
 //!
 //! ```text
@@ -11,6 +12,7 @@
 //!                                    after hook: invariants + digest ─▶ ItemReport ─▶ RunReport
 //! ```
 
+pub mod coverage;
 mod params;
 mod steps;
 pub mod suite;

@@ -4,6 +4,7 @@
 //! `N passed, N failed`. Every scenario also runs twice when `KSNSIM_TWICE=1`, to compare trace digests.
 
 use cucumber::gherkin;
+use ksnsim_scenarios::coverage::feature_files;
 use ksnsim_scenarios::suite::test_name;
 use ksnsim_scenarios::{SuiteOptions, run_suite};
 use std::path::{Path, PathBuf};
@@ -52,26 +53,6 @@ fn parse(args: impl Iterator<Item = String>) -> Invocation {
 
 fn features_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../features")
-}
-
-fn feature_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "feature") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 fn list() -> Result<(), String> {

@@ -2,6 +2,7 @@
 //! through a mailbox and run there, inside the simulation, by the reference agent itself.
 
 use ksnsim_reference::agent::{DataKinds, EndpointAgent, Participation, Policy, Status};
+use ksnsim_reference::http::{HttpClient, OutgoingRequest};
 use ksnsim_reference::protocol::statistics::StatisticsRecord;
 use ksnsim_reference::protocol::{ErrorCode, LicenseKey, ObjectRef, Reputation, StatementVersion};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +34,13 @@ pub enum EndpointAction {
     Status,
     /// Start generated traffic in the background and return at once (see [`LoadPlan`]).
     Load(LoadPlan),
+    /// A broken client on this host sends a raw request to `to` (a proxy), bypassing the agent's rules.
+    Raw {
+        to: String,
+        method: String,
+        path: String,
+        body: Vec<u8>,
+    },
 }
 
 /// Generated traffic for one endpoint: `lookups` lookups spread over `over`, drawn from a pool of
@@ -67,6 +75,12 @@ impl EndpointAction {
             Self::UseProxy(on) => format!("use KSN proxy: {on}"),
             Self::CheckLicense => "check license".into(),
             Self::Status => "read status".into(),
+            Self::Raw {
+                to,
+                method,
+                path,
+                body,
+            } => format!("raw {method} {path} ({} bytes) to {to}", body.len()),
             Self::Load(plan) => format!(
                 "start load: {} lookups over {} s",
                 plan.lookups,
@@ -89,6 +103,8 @@ pub struct ActionOutcome {
     /// Records accepted by the action (detections recorded, statistics acknowledged).
     pub count: usize,
     pub status: Option<Status>,
+    /// The HTTP status of a raw request's answer.
+    pub http_status: Option<u16>,
 }
 
 impl ActionOutcome {
@@ -97,6 +113,10 @@ impl ActionOutcome {
     }
 
     pub fn summary(&self) -> String {
+        if let Some(status) = self.http_status {
+            let code = self.code.map(|c| format!(" {c}")).unwrap_or_default();
+            return format!("HTTP {status}{code}");
+        }
         match (&self.error, self.reputations.as_slice()) {
             (Some(error), _) => format!("error: {error}"),
             (None, [one]) => format!("{} (ttl {})", one.verdict, one.ttl),
@@ -142,11 +162,19 @@ impl Mailbox {
         slot
     }
 
-    /// Serves actions on `agent` until the host stops.
-    pub(crate) async fn serve(&self, agent: &EndpointAgent) {
+    /// Serves actions on `agent` until the host stops; `raw` sends the requests of [`EndpointAction::Raw`].
+    pub(crate) async fn serve(&self, agent: &EndpointAgent, raw: &HttpClient) {
         let mut rx = self.rx.lock().await;
         while let Some((action, slot)) = rx.recv().await {
-            let outcome = self.perform(agent, action).await;
+            let outcome = match action {
+                EndpointAction::Raw {
+                    to,
+                    method,
+                    path,
+                    body,
+                } => send_raw(raw, &to, &method, path, body).await,
+                action => self.perform(agent, action).await,
+            };
             *slot
                 .lock()
                 .expect("slot lock is never poisoned: no panics while held") = Some(outcome);
@@ -159,13 +187,16 @@ impl Mailbox {
         perform(agent, action, self).await
     }
 
-    /// Records one detection on `agent`, counting it when accepted.
+    /// Records one detection on `agent`, counting it when queued for KSN (records written to a file in
+    /// save-to-file mode never go to KSN, so they are not in the EP-STAT-1 balance).
     fn record(&self, agent: &EndpointAgent) -> Result<(), ksnsim_reference::agent::AgentError> {
-        agent.record_detection(detection(
-            agent.id(),
-            self.detections.fetch_add(1, Ordering::Relaxed),
-        ))?;
-        self.recorded.fetch_add(1, Ordering::Relaxed);
+        let for_ksn =
+            agent.settings().effective_participation() == ksnsim_reference::agent::Participation::Extended;
+        let n = self.detections.fetch_add(1, Ordering::Relaxed);
+        agent.record_detection(detection(agent.id(), n))?;
+        if for_ksn {
+            self.recorded.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(())
     }
 }
@@ -176,11 +207,17 @@ async fn perform(agent: &EndpointAgent, action: EndpointAction, mailbox: &Mailbo
     let result = match action {
         Lookup(object) => agent.lookup(object).await.map(|r| outcome.reputations.push(r)),
         LookupBatch(objects) => agent.lookup_batch(objects).await.map(|r| outcome.reputations = r),
-        RecordDetections(n) => (0..n).try_for_each(|_| {
-            mailbox.record(agent)?;
-            outcome.count += 1;
-            Ok(())
-        }),
+        // Every detection is offered to the agent, even after one is refused (a full queue counts each).
+        RecordDetections(n) => {
+            let mut last = Ok(());
+            for _ in 0..n {
+                match mailbox.record(agent) {
+                    Ok(()) => outcome.count += 1,
+                    Err(err) => last = Err(err),
+                }
+            }
+            last
+        }
         Load(plan) => {
             let (agent, mailbox) = (agent.clone(), mailbox.clone());
             tokio::spawn(async move { run_load(&agent, &mailbox, plan).await });
@@ -203,7 +240,7 @@ async fn perform(agent: &EndpointAgent, action: EndpointAction, mailbox: &Mailbo
             agent.set_settings(settings)
         }
         CheckLicense => agent.check_license().await,
-        Status => Ok(()),
+        Status | Raw { .. } => Ok(()),
     };
     if let Err(err) = result {
         outcome.code = err.code();
@@ -239,4 +276,28 @@ async fn run_load(agent: &EndpointAgent, mailbox: &Mailbox, plan: LoadPlan) {
             let _ = mailbox.record(agent);
         }
     }
+}
+
+/// A request that no well-behaved agent would send, straight to a proxy's client port.
+async fn send_raw(client: &HttpClient, to: &str, method: &str, path: String, body: Vec<u8>) -> ActionOutcome {
+    let mut outcome = ActionOutcome::default();
+    let url =
+        format!("http://{to}:{}", super::hostnames::PROXY_PORT).parse::<ksnsim_reference::http::ServerUrl>();
+    let Ok(url) = url else {
+        outcome.error = Some(format!("{to} is not a host name"));
+        return outcome;
+    };
+    let mut request = OutgoingRequest::get(path);
+    if let Ok(method) = method.parse() {
+        request.method = method;
+    }
+    request.body = body.into();
+    match client.send(&url, request).await {
+        Ok(answer) => {
+            outcome.http_status = Some(answer.status.as_u16());
+            outcome.code = answer.error_body().map(|b| b.error);
+        }
+        Err(err) => outcome.error = Some(err.to_string()),
+    }
+    outcome
 }

@@ -6,7 +6,7 @@ use ksnsim_reference::agent::{
     AgentConfig, AgentDeps, AgentSettings, DnsSettings, EndpointAgent, KsnChoice, KsnServers, MemoryStore,
     PUBLIC_DNS, Participation, ProxyUse, StateStore,
 };
-use ksnsim_reference::http::{ServerOptions, ServerUrl, Shutdown, serve};
+use ksnsim_reference::http::{HttpClient, ServerOptions, ServerUrl, Shutdown, serve};
 use ksnsim_reference::protocol::{KsnType, LicenseKey, StatementVersion};
 use ksnsim_reference::proxy::{KsnProxy, ProxyConfig};
 use ksnsim_reference::rng::SharedRng;
@@ -419,6 +419,7 @@ fn run_endpoint(
     sim.host(name, move || {
         let boot = boots.fetch_add(1, Ordering::Relaxed);
         let (config, mailbox, store) = (config.clone(), mailbox.clone(), store.clone());
+        let raw_net = SimNet::shared(deps.names.clone());
         let agent_deps = AgentDeps {
             net: SimNet::shared(deps.names.clone()),
             clock: Arc::new(deps.clock.clone()),
@@ -438,7 +439,8 @@ fn run_endpoint(
             }
             let background = agent.clone();
             tokio::spawn(async move { background.run(Shutdown::never()).await });
-            mailbox.serve(&agent).await;
+            let raw = HttpClient::new(raw_net, None, Duration::from_secs(30));
+            mailbox.serve(&agent, &raw).await;
             Ok(())
         }
     });

@@ -150,6 +150,52 @@ impl SimWorld {
         }
     }
 
+    /// Makes several endpoints act at the same simulated moment (concurrent lookups), and runs the
+    /// simulation until all are done.
+    pub fn act_together(
+        &mut self,
+        actions: Vec<(String, EndpointAction)>,
+    ) -> Result<Vec<ActionOutcome>, HarnessError> {
+        let mut pending = Vec::new();
+        for (host, action) in actions {
+            let description = action.describe();
+            let Some(handles) = self.endpoints.get(&host) else {
+                return Err(self.not_an_endpoint(&host, &description));
+            };
+            pending.push((host.clone(), description, handles.mailbox.post(action)));
+        }
+        let deadline = self.sim.elapsed() + ACTION_LIMIT;
+        loop {
+            let done = pending
+                .iter()
+                .all(|(_, _, slot)| slot.lock().expect("slot lock is never poisoned").is_some());
+            if done {
+                break;
+            }
+            if self.sim.elapsed() >= deadline {
+                let hosts: Vec<String> = pending.iter().map(|(h, _, _)| h.clone()).collect();
+                let limit_s = ACTION_LIMIT.as_secs();
+                return Err(HarnessError::ActionTimedOut {
+                    host: hosts.join(", "),
+                    action: "acting together".into(),
+                    limit_s,
+                });
+            }
+            self.step()?;
+        }
+        let mut outcomes = Vec::new();
+        for (host, description, slot) in pending {
+            let outcome = slot
+                .lock()
+                .expect("slot lock is never poisoned")
+                .take()
+                .expect("checked above");
+            self.note_action(&host, &description, &outcome);
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    }
+
     fn note_action(&mut self, host: &str, action: &str, outcome: &ActionOutcome) {
         let what = SimEventKind::Action {
             host: host.to_owned(),

@@ -183,3 +183,50 @@ async fn invariants_hold(world: &mut KsnWorld) -> Result<(), String> {
         }
     }
 }
+
+#[then(regex = r#"^"([^"]+)" answered "([^"]+)" with a stale verdict$"#)]
+async fn answered_stale(world: &mut KsnWorld, proxy: String, host: String) -> Result<(), String> {
+    let (p, h) = (proxy.clone(), host.clone());
+    let got = world
+        .with_world(move |w| {
+            let stale = w.events().into_iter().filter(|e| {
+                matches!(&e.what,
+                SimEventKind::ServerAnswer { server, peer, cache: Some(cache), status: 200, .. }
+                    if *server == p && *peer == h && cache == "stale")
+            });
+            Ok(stale.count())
+        })
+        .await?;
+    if got > 0 {
+        Ok(())
+    } else {
+        Err(format!("{proxy} gave {host} no answer marked stale"))
+    }
+}
+
+#[then(
+    regex = r#"^every request the (Global|Private) KSN received from "([^"]+)" carried "([^"]+)" and its KSN headers$"#
+)]
+async fn carried_headers(
+    world: &mut KsnWorld,
+    ksn: String,
+    host: String,
+    authorization: String,
+) -> Result<(), String> {
+    let client = host.clone();
+    let requests = server_requests(world, &ksn, move |r| r.client.as_deref() == Some(&client)).await?;
+    if requests.is_empty() {
+        return Err(format!("the {ksn} KSN received nothing from {host}"));
+    }
+    for r in &requests {
+        let whole =
+            r.authorization.as_deref() == Some(&authorization) && r.mode.is_some() && r.statement.is_some();
+        if !whole {
+            return Err(format!(
+                "{} {} reached the {ksn} KSN with authorization {:?}, mode {:?}, statement {:?}",
+                r.method, r.path, r.authorization, r.mode, r.statement
+            ));
+        }
+    }
+    Ok(())
+}

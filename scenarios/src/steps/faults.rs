@@ -100,3 +100,13 @@ async fn time_passes(world: &mut KsnWorld, duration: String) -> Result<(), Strin
 async fn next_day(world: &mut KsnWorld) -> Result<(), String> {
     world.fault(Fault::ClockJump(Duration::from_secs(86_400))).await
 }
+
+#[when(regex = r"^the (Global|Private) KSN answers only after (\d+) milliseconds$")]
+async fn server_delay(world: &mut KsnWorld, ksn: String, ms: u64) -> Result<(), String> {
+    world
+        .fault(Fault::Ksn {
+            kind: params::ksn(&ksn)?,
+            fault: Some(ServerFault::Delay { ms }),
+        })
+        .await
+}

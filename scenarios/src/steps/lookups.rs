@@ -26,6 +26,20 @@ async fn looks_up_file(
     Ok(())
 }
 
+#[when(regex = r#"^(.+) look up the file "([^"]+)" at the same time$"#)]
+async fn look_up_together(world: &mut KsnWorld, hosts: String, file: String) -> Result<(), String> {
+    let hosts = params::quoted_list(&hosts);
+    let actions = hosts
+        .iter()
+        .map(|h| (h.clone(), EndpointAction::Lookup(params::file(&file))))
+        .collect();
+    let outcomes = world.with_world(move |w| w.act_together(actions)).await?;
+    for (host, outcome) in hosts.into_iter().zip(outcomes) {
+        world.last.insert(host, outcome);
+    }
+    Ok(())
+}
+
 #[when(regex = r#"^"([^"]+)" looks up the URL "([^"]+)"$"#)]
 async fn looks_up_url(world: &mut KsnWorld, host: String, url: String) -> Result<(), String> {
     world
@@ -107,4 +121,30 @@ fn refused_locally(world: &mut KsnWorld, host: String) -> Result<(), String> {
             outcome.summary()
         ))
     }
+}
+
+#[when(
+    regex = r#"^the Private KSN's (global|local) database rates the file "([^"]+)" (trusted|riskware|untrusted|unknown)$"#
+)]
+async fn rates(world: &mut KsnWorld, layer: String, file: String, verdict: String) -> Result<(), String> {
+    let verdict: ksnsim_reference::protocol::Verdict = verdict.parse().map_err(|e| format!("{e}"))?;
+    let entry = ksnsim_mocks::DbEntry {
+        object: params::file(&file),
+        verdict,
+        ttl: None,
+    };
+    let layer = if layer == "local" {
+        ksnsim_mocks::Layer::Local
+    } else {
+        ksnsim_mocks::Layer::Global
+    };
+    world
+        .with_world(move |w| {
+            let private = w.ksn(ksnsim_harness::topology::KsnKind::Private);
+            private.map(|k| k.set_reputation_in(layer, entry)).ok_or_else(|| {
+                ksnsim_harness::world::HarnessError::Setup("this scenario has no Private KSN".into())
+            })
+        })
+        .await
+        .map(|_| ())
 }

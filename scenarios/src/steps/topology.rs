@@ -107,3 +107,21 @@ fn task_not_started(world: &mut KsnWorld, name: String) -> Result<(), String> {
     world.endpoint_mut(&name)?.task_running = false;
     Ok(())
 }
+
+#[given(regex = r#"^the name of the Global KSN resolves to the rogue server for "([^"]+)"$"#)]
+fn poisoned_proxy(world: &mut KsnWorld, name: String) -> Result<(), String> {
+    world.proxy_mut(&name)?.poisoned_upstream = true;
+    Ok(())
+}
+
+#[given(regex = r#"^the KSN proxy "([^"]+)" serves stale verdicts for (\d+) seconds$"#)]
+fn stale_grace(world: &mut KsnWorld, name: String, seconds: u64) -> Result<(), String> {
+    world.proxy_mut(&name)?.stale_grace_seconds = Some(seconds);
+    Ok(())
+}
+
+#[given(regex = r#"^the statistics queue of "([^"]+)" holds at most (\d+) records$"#)]
+fn queue_capacity(world: &mut KsnWorld, name: String, capacity: usize) -> Result<(), String> {
+    world.endpoint_mut(&name)?.queue_capacity = Some(capacity);
+    Ok(())
+}

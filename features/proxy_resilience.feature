@@ -1,0 +1,69 @@
+@proxy
+Feature: KSN proxy under failure
+  A proxy that cannot reach its upstream says so quickly, verifies whom it talks to, survives bad clients,
+  works in a chain, and may stand in with a stale verdict (seeds 000, 003).
+
+  Background:
+    Given a Global KSN
+    And the KSN servers give verdicts a ttl of 60 seconds
+    And an Administration Server proxy "as" for the Global KSN
+    And a distribution point "dp1" with a KSN proxy chained to "as"
+    And an endpoint "ep1" in extended mode behind "dp1"
+    And "ep1" has accepted KSN Statement version 1
+    And an endpoint "ep2" in extended mode behind "dp1"
+    And "ep2" has accepted KSN Statement version 1
+
+  @PX-CHAIN-1
+  Scenario: A distribution point chained to the Administration Server proxy reaches KSN
+    Given a distribution point "dp2" with a KSN proxy chained to "as"
+    And an endpoint "ep3" in extended mode behind "dp2"
+    And "ep3" has accepted KSN Statement version 1
+    When "ep1" looks up the file "tool.exe"
+    And "ep3" looks up the file "tool.exe"
+    Then "ep3" gets an answer
+    And "as" answered "dp2" from its cache
+    And the Global KSN received 1 reputation request
+
+  @PX-ERR-1
+  Scenario: An unreachable upstream is a 502, quickly
+    When "as" is cut off from the Global KSN
+    And "ep1" looks up the file "tool.exe"
+    Then the lookup of "ep1" fails with "upstream_unavailable"
+
+  @PX-ERR-1
+  Scenario: A silent upstream is a 504 within the proxy's bound
+    Given the KSN proxy "as" waits at most 3 seconds for its upstream
+    When the Global KSN stops answering
+    And "ep1" looks up the file "tool.exe"
+    Then the lookup of "ep1" fails with "upstream_timeout"
+
+  @PX-ERR-2
+  Scenario: Malformed and oversized requests are refused and everyone else is still served
+    When a broken client on "ep1" sends GET "/v1/reputation/file/not-a-hash" to "dp1"
+    Then the broken client on "ep1" gets 400 "bad_request"
+    When a broken client on "ep1" sends POST "/v1/reputation/batch" with 101 objects to "dp1"
+    Then the broken client on "ep1" gets 413 "too_large"
+    When a broken client on "ep1" sends POST "/v1/statistics" with 2000000 bytes to "dp1"
+    Then the broken client on "ep1" gets 413 "too_large"
+    When "ep2" looks up the file "tool.exe"
+    Then "ep2" gets an answer
+
+  @PX-TLS-1
+  Scenario: An upstream whose certificate is not trusted gets nothing
+    Given a distribution point "dp9" with a KSN proxy for the Global KSN
+    And the name of the Global KSN resolves to the rogue server for "dp9"
+    And an endpoint "ep9" in extended mode behind "dp9"
+    And "ep9" has accepted KSN Statement version 1
+    When "ep9" looks up the file "tool.exe"
+    Then the lookup of "ep9" fails with "upstream_unavailable"
+    And the rogue server received no request
+
+  @PX-STALE-1
+  Scenario: A stale verdict stands in while the upstream is down, and says so
+    Given the KSN proxy "dp1" serves stale verdicts for 600 seconds
+    When "ep1" looks up the file "tool.exe"
+    And 2 minutes pass
+    And "dp1" is cut off from "as"
+    And "ep2" looks up the file "tool.exe"
+    Then "ep2" gets an answer
+    And "dp1" answered "ep2" with a stale verdict

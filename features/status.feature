@@ -1,0 +1,44 @@
+@status
+Feature: What the application reports about KSN
+  The status shows the mode in effect, "unavailable" when the last successful exchange with KSN is older
+  than 15 minutes, and "enabled with restrictions" while KSN rate-limits the client (seed 002).
+
+  Background:
+    Given a Global KSN
+    And an endpoint "ep1" in extended mode
+    And "ep1" has accepted KSN Statement version 1
+
+  @EP-STATUS-1
+  Scenario: KSN is unavailable after 15 minutes without a successful exchange
+    When "ep1" looks up the file "a.exe"
+    Then "ep1" reports "Extended"
+    When "ep1" is cut off from the Global KSN
+    And 10 minutes pass
+    Then "ep1" reports "Extended"
+    When 6 minutes pass
+    Then "ep1" reports "Extended, unavailable"
+    When "ep1" is reconnected to the Global KSN
+    And "ep1" looks up the file "b.exe"
+    Then "ep1" reports "Extended"
+
+  @EP-STATUS-1
+  Scenario: Basic and Off read as such
+    Given an endpoint "lab" in basic mode
+    And "lab" has accepted KSN Statement version 1
+    And an endpoint "off" in off mode
+    Then "lab" reports "Basic"
+    And "off" reports "Off"
+
+  @EP-RATE-1
+  Scenario: A 429 with Retry-After is honoured and the status says "enabled with restrictions"
+    When the Global KSN rate-limits clients for 120 seconds
+    And "ep1" looks up the file "a.exe"
+    Then the lookup of "ep1" fails with "rate_limited"
+    And "ep1" reports "Extended, enabled with restrictions"
+    When the Global KSN recovers
+    And "ep1" looks up the file "b.exe"
+    Then "ep1" refuses the lookup itself
+    When 2 minutes pass
+    And "ep1" looks up the file "b.exe"
+    Then "ep1" gets an answer
+    And "ep1" reports "Extended"
