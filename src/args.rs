@@ -13,6 +13,13 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the scenario suite in simulation (the main job): every feature by default.
+    Run(RunArgs),
+    /// Run one scenario again with its seed and check that its trace digest is the same; or print a trace.
+    Replay(ReplayArgs),
+    /// Work with report files: merge partitioned runs, compare conformance runs.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Run a topology for a simulated while with generated load and faults; check every invariant.
     Sim(SimArgs),
     /// Test a KSN proxy (a command ksnsim starts, or one already running) over real loopback sockets.
@@ -77,4 +84,64 @@ pub struct ConformanceArgs {
     /// Where to write the reports.
     #[arg(long, default_value = "reports/out/conformance")]
     pub report: PathBuf,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct RunArgs {
+    /// Feature files or folders to run (default: every feature under features/).
+    pub features: Vec<PathBuf>,
+    /// Cucumber tag expression, e.g. '@PX-CACHE-1 or @EP-LIC-1', 'not @slow'.
+    #[arg(long)]
+    pub tags: Option<String>,
+    /// Base seed: each scenario's seed is derived from it and the scenario's place.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run share K of N (e.g. 2/4): a stable split for a CI matrix; merge with `ksnsim report merge`.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// Scenarios run at once (each on its own thread).
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Fail on SHOULD failures too, not only MUST.
+    #[arg(long)]
+    pub strict: bool,
+    /// Where to write the reports (JSON, JUnit, Markdown, HTML).
+    #[arg(long, default_value = "reports/out/run")]
+    pub report: PathBuf,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ReplayArgs {
+    /// The scenario, as FEATURE:LINE (e.g. features/proxy_cache.feature:23).
+    #[arg(required_unless_present = "trace")]
+    pub scenario: Option<String>,
+    /// The scenario's seed, as printed by the run that failed.
+    #[arg(long, required_unless_present = "trace")]
+    pub seed: Option<u64>,
+    /// The digest the run recorded: the replay must give the same, byte for byte.
+    #[arg(long)]
+    pub digest: Option<String>,
+    /// Print a trace file (JSON lines, from `ksnsim sim --trace`) as a timeline instead of running.
+    #[arg(long, conflicts_with = "scenario")]
+    pub trace: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge the report.json files of a partitioned run into one report.
+    Merge {
+        /// report.json files, or folders that hold one.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        #[arg(long, default_value = "reports/out/merged")]
+        out: PathBuf,
+    },
+    /// Put several conformance runs side by side, one column per implementation.
+    Compare {
+        /// report.json files of conformance runs, or folders that hold one.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        #[arg(long, default_value = "reports/out/compare")]
+        out: PathBuf,
+    },
 }

@@ -40,6 +40,8 @@ pub struct SuiteOptions {
     pub concurrency: usize,
     /// Print a line per finished scenario on stderr.
     pub progress: bool,
+    /// Keep every scenario's whole trace in the report (replay), not only the failing ones' tails.
+    pub keep_traces: bool,
 }
 
 impl SuiteOptions {
@@ -55,6 +57,7 @@ impl SuiteOptions {
             partition: None,
             concurrency: 8,
             progress: false,
+            keep_traces: false,
         }
     }
 }
@@ -182,7 +185,7 @@ pub async fn run_suite(options: &SuiteOptions) -> Result<SuiteOutcome, SuiteErro
     let (before_root, after_root) = (root_parent.clone(), root_parent.clone());
     let (base_seed, replay) = (options.base_seed, options.replay.clone());
     let collected = results.clone();
-    let progress = options.progress;
+    let (progress, keep_traces) = (options.progress, options.keep_traces);
     let filter = {
         let (root_parent, options) = (root_parent.clone(), options.clone());
         move |feature: &gherkin::Feature, _: Option<&gherkin::Rule>, scenario: &gherkin::Scenario| {
@@ -230,7 +233,7 @@ pub async fn run_suite(options: &SuiteOptions) -> Result<SuiteOutcome, SuiteErro
             let item = ItemReport::new(id, scenario.name.clone(), feature.name.clone(), Verdict::Pass);
             let requirements = requirement_tags(feature, scenario);
             async move {
-                let item = conclude(item, requirements, finished, world).await;
+                let item = conclude(item, requirements, finished, world, keep_traces).await;
                 if progress {
                     let mark = if item.verdict == Verdict::Pass {
                         "ok  "
@@ -289,6 +292,7 @@ async fn conclude(
     requirements: Vec<RequirementId>,
     finished: &event::ScenarioFinished,
     world: Option<&mut KsnWorld>,
+    keep_traces: bool,
 ) -> ItemReport {
     item.requirements = requirements;
     let Some(world) = world else {
@@ -301,13 +305,12 @@ async fn conclude(
         return item;
     };
     item.seed = Some(world.seed);
-    item.replay = Some(format!("ksnsim replay {} --seed {}", item.id, world.seed));
     let step_failure = match finished {
         event::ScenarioFinished::StepPassed => None,
         event::ScenarioFinished::StepSkipped => {
             Some("a step has no definition: no step of the library matches its text".to_owned())
         }
-        event::ScenarioFinished::StepFailed(_, _, err) => Some(err.to_string()),
+        event::ScenarioFinished::StepFailed(_, _, err) => Some(plain(&err.to_string())),
         event::ScenarioFinished::BeforeHookFailed(_) => Some("the scenario could not start".to_owned()),
     };
     let checked = if world.is_running() {
@@ -319,29 +322,37 @@ async fn conclude(
     };
     let first_requirement = item.requirements.first().cloned();
     if let Some((invariants, trace)) = checked {
-        item.trace_digest = Some(trace_digest(&trace));
+        let digest = trace_digest(&trace);
+        item.replay = Some(format!(
+            "ksnsim replay {} --seed {} --digest {digest}",
+            item.id, world.seed
+        ));
+        item.trace_digest = Some(digest);
         item.sim_time_ms = trace.last().map(|e| e.at_ms);
         let violated = invariants
             .as_ref()
             .ok()
             .and_then(|results| results.iter().find(|r| r.violation.is_some()).cloned());
         match (&step_failure, violated, invariants) {
-            (Some(message), _, _) => {
-                item.verdict = Verdict::Fail;
-                item.failure = Some(failure(message.clone(), first_requirement, trace.last().cloned()));
-            }
-            (None, Some(result), _) => {
+            // An invariant names the requirement and the first event that broke it: the best account.
+            (_, Some(result), _) => {
                 let violation = result.violation.expect("found by is_some");
                 item.verdict = Verdict::Fail;
-                let message = format!(
-                    "invariant {} ({}) violated: {}",
+                let mut message = format!(
+                    "{} violated ({}): {}",
                     result.requirement, result.name, violation.message
                 );
-                item.failure = Some(failure(
-                    message,
-                    result.requirement.parse().ok(),
-                    violation.event.map(|e| e.to_trace_event()),
-                ));
+                if let Some(step) = &step_failure {
+                    message.push_str(&format!("; and a step failed: {step}"));
+                }
+                let event = violation.event.map(|e| e.to_trace_event());
+                item.failure = Some(failure(message, result.requirement.parse().ok(), event));
+            }
+            (Some(step), None, _) => {
+                item.verdict = Verdict::Fail;
+                let ids: Vec<&str> = item.requirements.iter().map(|r| r.as_str()).collect();
+                let message = format!("{}: {step}", ids.join(", "));
+                item.failure = Some(failure(message, first_requirement, trace.last().cloned()));
             }
             (None, None, Err(err)) => {
                 item.verdict = Verdict::Error;
@@ -353,10 +364,13 @@ async fn conclude(
             }
             (None, None, Ok(_)) => {}
         }
-        if item.verdict != Verdict::Pass {
+        if keep_traces {
+            item.trace = trace;
+        } else if item.verdict != Verdict::Pass {
             item.trace = tail(&trace, 200);
         }
     } else if let Some(message) = step_failure {
+        item.replay = Some(format!("ksnsim replay {} --seed {}", item.id, world.seed));
         item.verdict = Verdict::Fail;
         item.failure = Some(failure(message, first_requirement, None));
     }
@@ -373,4 +387,13 @@ fn failure(message: String, requirement: Option<RequirementId>, event: Option<Tr
 
 fn tail(trace: &[TraceEvent], n: usize) -> Vec<TraceEvent> {
     trace[trace.len().saturating_sub(n)..].to_vec()
+}
+
+/// cucumber's account of a failed step, without its framing.
+fn plain(error: &str) -> String {
+    error
+        .trim()
+        .trim_start_matches("Step panicked. Captured output:")
+        .trim()
+        .to_owned()
 }

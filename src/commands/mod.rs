@@ -1,6 +1,9 @@
 //! One module per command; each returns the run's exit code, or an error that names what to fix.
 
 mod conformance;
+mod replay;
+mod report;
+mod run;
 mod sim;
 
 use ksnsim_reports::exit;
@@ -39,9 +42,35 @@ impl From<ksnsim_harness::world::HarnessError> for CliError {
 
 pub fn dispatch(args: Args) -> Result<u8, CliError> {
     match args.command {
+        Command::Run(args) => run::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Report(command) => report::run(command),
         Command::Sim(sim) => sim::run(sim),
         Command::Conformance(args) => conformance::run(args),
     }
+}
+
+/// The features folder: `features/` under the current directory, else the one this ksnsim was built from.
+pub(crate) fn features_dir() -> Result<std::path::PathBuf, CliError> {
+    let here = std::path::PathBuf::from("features");
+    if here.is_dir() {
+        return Ok(here);
+    }
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("features");
+    if built.is_dir() {
+        return Ok(built);
+    }
+    Err(CliError::BadInput(
+        "no features/ folder here: run ksnsim from the project's root".into(),
+    ))
+}
+
+/// A runtime for the async suite runner (the simulations themselves run on their own threads).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| CliError::Harness(format!("cannot start the async runtime: {err}")))
 }
 
 /// Reads a file the user named, saying which flag named it when it cannot be read.
