@@ -20,6 +20,9 @@ pub enum Command {
     /// Work with report files: merge partitioned runs, compare conformance runs.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Benchmarks (speed targets are measured here, never by timed tests).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Run a topology for a simulated while with generated load and faults; check every invariant.
     Sim(SimArgs),
     /// Test a KSN proxy (a command ksnsim starts, or one already running) over real loopback sockets.
@@ -143,5 +146,24 @@ pub enum ReportCommand {
         inputs: Vec<PathBuf>,
         #[arg(long, default_value = "reports/out/compare")]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// A large simulation beside bare turmoil carrying the same exchanges; prints wall times and the ratio.
+    Sim {
+        #[arg(long, default_value_t = 1000)]
+        endpoints: usize,
+        #[arg(long, default_value_t = 10)]
+        proxies: usize,
+        #[arg(long, default_value_t = 100)]
+        lookups: u32,
+        #[arg(long = "for", default_value = "1h")]
+        duration: String,
+        #[arg(long, default_value_t = 0.01)]
+        loss: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }

@@ -14,6 +14,7 @@
 //!           invariant checkers ◀──────────── trace (SimEvent) ──▶ reports::TraceEvent ─▶ digest, writers
 //! ```
 
+pub mod bench;
 pub mod catalogue;
 pub mod duration;
 pub mod invariants;

@@ -99,6 +99,7 @@ impl KsnWorld {
             accepted_statement: None,
             task_running: true,
             queue_capacity: None,
+            colocated: false,
         };
         self.topology_mut()?.endpoints.push(spec);
         Ok(())

@@ -1,5 +1,6 @@
 //! One module per command; each returns the run's exit code, or an error that names what to fix.
 
+mod bench;
 mod conformance;
 mod replay;
 mod report;
@@ -43,6 +44,7 @@ impl From<ksnsim_harness::world::HarnessError> for CliError {
 pub fn dispatch(args: Args) -> Result<u8, CliError> {
     match args.command {
         Command::Run(args) => run::run(args),
+        Command::Bench(command) => bench::run(command),
         Command::Replay(args) => replay::run(args),
         Command::Report(command) => report::run(command),
         Command::Sim(sim) => sim::run(sim),

@@ -35,8 +35,16 @@ impl WorldFacts {
                 .and_then(|key| key.parse::<ksnsim_reference::protocol::LicenseKey>().ok())
                 .map(|k| k.tenant().to_string())
         };
-        let endpoints = topology
-            .endpoint_names()
+        let mut names = topology.endpoint_names();
+        // A colocated group's requests reach servers from the group's address: it speaks for its members.
+        names.extend(
+            topology
+                .endpoints
+                .iter()
+                .filter(|s| s.colocated)
+                .map(|s| (s.name.clone(), s)),
+        );
+        let endpoints = names
             .into_iter()
             .map(|(name, spec)| {
                 let facts = EndpointFacts {

@@ -150,6 +150,10 @@ pub struct EndpointSpec {
     /// Most statistics records held while they cannot be sent (default 10000).
     #[serde(default)]
     pub queue_capacity: Option<usize>,
+    /// Run the `count` endpoints as agents of ONE simulated host named `name` (for scale: a step costs per
+    /// host). They share an address; a fault on any of them applies to the whole group.
+    #[serde(default)]
+    pub colocated: bool,
 }
 
 fn one_usize() -> usize {
@@ -289,6 +293,18 @@ impl Topology {
             }
         }
         None
+    }
+
+    /// The simulated host an endpoint runs on: its own, or its colocated group's.
+    pub fn host_of(&self, endpoint: &str) -> Option<String> {
+        self.endpoint_names()
+            .into_iter()
+            .find(|(name, _)| name == endpoint)
+            .map(
+                |(name, spec)| {
+                    if spec.colocated { spec.name.clone() } else { name }
+                },
+            )
     }
 
     /// Every endpoint host name, `count` expanded.

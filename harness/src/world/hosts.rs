@@ -94,9 +94,24 @@ pub(super) fn build(topology: &Topology, seed: u64, epoch: SystemTime) -> Result
     let mut fixed: Vec<&str> = vec![SYSTEM_DNS, GLOBAL_KSN, PRIVATE_KSN, ROGUE];
     fixed.extend(topology.proxies.iter().map(|p| p.name.as_str()));
     let endpoint_names = topology.endpoint_names();
-    fixed.extend(endpoint_names.iter().map(|(n, _)| n.as_str()));
+    let mut endpoint_hosts: Vec<String> = Vec::new();
+    for (name, spec) in &endpoint_names {
+        let host = if spec.colocated {
+            spec.name.clone()
+        } else {
+            name.clone()
+        };
+        if !endpoint_hosts.contains(&host) {
+            endpoint_hosts.push(host);
+        }
+    }
+    fixed.extend(endpoint_hosts.iter().map(String::as_str));
     for name in &fixed {
         names.insert(name, sim.lookup(*name));
+    }
+    // Colocated endpoints answer to their own names at their group's address.
+    for (name, spec) in endpoint_names.iter().filter(|(_, spec)| spec.colocated) {
+        names.alias(name, sim.lookup(spec.name.as_str()));
     }
     let (global_ip, private_ip) = (sim.lookup(GLOBAL_KSN), sim.lookup(PRIVATE_KSN));
     names.alias(GLOBAL_NAME, global_ip);
@@ -182,21 +197,41 @@ pub(super) fn build(topology: &Topology, seed: u64, epoch: SystemTime) -> Result
     let scratch =
         std::env::temp_dir().join(format!("ksnsim-world-{}-{}", std::process::id(), next_world_id()));
     let mut endpoints = BTreeMap::new();
+    let deps = EndpointDeps {
+        seed,
+        names: names.clone(),
+        clock: clock.clone(),
+        trust: trust.clone(),
+        recorder: recorder.clone(),
+    };
+    let mut groups: BTreeMap<String, (EndpointSpec, Vec<Member>)> = BTreeMap::new();
     for (name, spec) in &endpoint_names {
-        let config = agent_config(name, spec, &names, &scratch)?;
-        let handles = EndpointHandles {
+        let host = if spec.colocated {
+            spec.name.clone()
+        } else {
+            name.clone()
+        };
+        let member = Member {
+            name: name.clone(),
+            config: agent_config(name, spec, &names, &scratch)?,
             mailbox: Mailbox::new(),
             store: MemoryStore::default(),
         };
-        let deps = EndpointDeps {
-            seed,
-            names: names.clone(),
-            clock: clock.clone(),
-            trust: trust.clone(),
-            recorder: recorder.clone(),
+        let handles = EndpointHandles {
+            mailbox: member.mailbox.clone(),
+            host: host.clone(),
         };
-        run_endpoint(&mut sim, name, spec, config, &handles, deps);
         endpoints.insert(name.clone(), handles);
+        groups
+            .entry(host)
+            .or_insert_with(|| ((*spec).clone(), Vec::new()))
+            .1
+            .push(member);
+    }
+    // Registered in the fixed order of the topology, so that turmoil's per-host RNG streams are stable.
+    for host in &endpoint_hosts {
+        let (spec, members) = groups.remove(host).expect("every endpoint host has its members");
+        run_endpoints(&mut sim, host, &spec, members, deps.clone());
     }
 
     Ok(SimWorld {
@@ -395,6 +430,7 @@ fn agent_config(
     Ok(config)
 }
 
+#[derive(Clone)]
 struct EndpointDeps {
     seed: u64,
     names: Arc<NameTable>,
@@ -403,62 +439,89 @@ struct EndpointDeps {
     recorder: Recorder,
 }
 
-fn run_endpoint(
-    sim: &mut turmoil::Sim<'static>,
-    name: &str,
-    spec: &EndpointSpec,
+/// One endpoint agent of a simulated host: its settings, and what outlives the host's crashes.
+struct Member {
+    name: String,
     config: AgentConfig,
-    handles: &EndpointHandles,
+    mailbox: Mailbox,
+    store: MemoryStore,
+}
+
+/// Registers a simulated host that runs `members` (one endpoint, or a colocated group). Each boot starts
+/// every member's agent from its store, as a real device starts its application after a restart.
+fn run_endpoints(
+    sim: &mut turmoil::Sim<'static>,
+    host: &str,
+    spec: &EndpointSpec,
+    members: Vec<Member>,
     deps: EndpointDeps,
 ) {
-    let (mailbox, store) = (handles.mailbox.clone(), handles.store.clone());
     let accepted = spec.accepted_statement.map(StatementVersion);
     let start_task = spec.task_running;
     let boots = Arc::new(AtomicU64::new(0));
-    let host = name.to_owned();
-    sim.host(name, move || {
+    let members = Arc::new(members);
+    sim.host(host, move || {
         let boot = boots.fetch_add(1, Ordering::Relaxed);
-        let (config, mailbox, store) = (config.clone(), mailbox.clone(), store.clone());
-        let raw_net = SimNet::shared(deps.names.clone());
-        let agent_deps = AgentDeps {
-            net: SimNet::shared(deps.names.clone()),
-            clock: Arc::new(deps.clock.clone()),
-            rng: SharedRng::seeded(derive(deps.seed, &format!("endpoint {host} boot {boot}"))),
-            trust: Some(deps.trust.clone()),
-            store: Arc::new(store.clone()),
-            observer: deps.recorder.observer_for(&host),
-        };
+        let (members, deps) = (members.clone(), deps.clone());
         async move {
-            let first_boot = store.load()?.is_none();
-            let agent = EndpointAgent::start(config, agent_deps)?;
-            if first_boot && let Some(version) = accepted {
-                agent.accept_statement(version)?;
-                if start_task {
-                    agent.start_task()?;
-                }
+            for member in members.iter() {
+                let agent = start_member(member, &deps, boot, accepted, start_task)?;
+                let background = agent.clone();
+                tokio::spawn(async move { background.run(Shutdown::never()).await });
+                let raw = HttpClient::new(SimNet::shared(deps.names.clone()), None, Duration::from_secs(30));
+                let mailbox = member.mailbox.clone();
+                tokio::spawn(async move { mailbox.serve(&agent, &raw).await });
             }
-            let background = agent.clone();
-            tokio::spawn(async move { background.run(Shutdown::never()).await });
-            let raw = HttpClient::new(raw_net, None, Duration::from_secs(30));
-            mailbox.serve(&agent, &raw).await;
+            // The members' tasks run until the host is crashed or the simulation ends.
+            std::future::pending::<()>().await;
             Ok(())
         }
     });
 }
 
+/// Starts one member's agent; on its first boot, with the Statement accepted and the task started as the
+/// topology says.
+fn start_member(
+    member: &Member,
+    deps: &EndpointDeps,
+    boot: u64,
+    accepted: Option<StatementVersion>,
+    start_task: bool,
+) -> Result<EndpointAgent, Box<dyn std::error::Error>> {
+    let agent_deps = AgentDeps {
+        net: SimNet::shared(deps.names.clone()),
+        clock: Arc::new(deps.clock.clone()),
+        rng: SharedRng::seeded(derive(
+            deps.seed,
+            &format!("endpoint {} boot {boot}", member.name),
+        )),
+        trust: Some(deps.trust.clone()),
+        store: Arc::new(member.store.clone()),
+        observer: deps.recorder.observer_for(&member.name),
+    };
+    let first_boot = member.store.load()?.is_none();
+    let agent = EndpointAgent::start(member.config.clone(), agent_deps)?;
+    if first_boot && let Some(version) = accepted {
+        agent.accept_statement(version)?;
+        if start_task {
+            agent.start_task()?;
+        }
+    }
+    Ok(agent)
+}
+
 /// Applies `fault` to `world`; returns the host it concerns and a description for the trace.
 pub(super) fn apply_fault(world: &mut SimWorld, fault: &Fault) -> Result<(String, String), HarnessError> {
-    let pair = |world: &SimWorld, a: &str, b: &str| -> Result<(), HarnessError> {
-        world.check_host(a)?;
-        world.check_host(b)
+    let pair = |world: &SimWorld, a: &str, b: &str| -> Result<(String, String), HarnessError> {
+        Ok((world.check_host(a)?, world.check_host(b)?))
     };
     Ok(match fault {
         Fault::Partition { a, b, oneway } => {
-            pair(world, a, b)?;
+            let (ha, hb) = pair(world, a, b)?;
             if *oneway {
-                world.sim.partition_oneway(a.as_str(), b.as_str())
+                world.sim.partition_oneway(ha.as_str(), hb.as_str())
             } else {
-                world.sim.partition(a.as_str(), b.as_str())
+                world.sim.partition(ha.as_str(), hb.as_str())
             }
             (
                 a.clone(),
@@ -466,11 +529,11 @@ pub(super) fn apply_fault(world: &mut SimWorld, fault: &Fault) -> Result<(String
             )
         }
         Fault::Repair { a, b, oneway } => {
-            pair(world, a, b)?;
+            let (ha, hb) = pair(world, a, b)?;
             if *oneway {
-                world.sim.repair_oneway(a.as_str(), b.as_str())
+                world.sim.repair_oneway(ha.as_str(), hb.as_str())
             } else {
-                world.sim.repair(a.as_str(), b.as_str())
+                world.sim.repair(ha.as_str(), hb.as_str())
             }
             (
                 a.clone(),
@@ -478,36 +541,36 @@ pub(super) fn apply_fault(world: &mut SimWorld, fault: &Fault) -> Result<(String
             )
         }
         Fault::Hold { a, b } => {
-            pair(world, a, b)?;
-            world.sim.hold(a.as_str(), b.as_str());
+            let (ha, hb) = pair(world, a, b)?;
+            world.sim.hold(ha.as_str(), hb.as_str());
             (a.clone(), format!("hold {a} <-> {b}"))
         }
         Fault::Release { a, b } => {
-            pair(world, a, b)?;
-            world.sim.release(a.as_str(), b.as_str());
+            let (ha, hb) = pair(world, a, b)?;
+            world.sim.release(ha.as_str(), hb.as_str());
             (a.clone(), format!("release {a} <-> {b}"))
         }
         Fault::Latency { a, b, latency } => {
-            pair(world, a, b)?;
-            world.sim.set_link_latency(a.as_str(), b.as_str(), *latency);
+            let (ha, hb) = pair(world, a, b)?;
+            world.sim.set_link_latency(ha.as_str(), hb.as_str(), *latency);
             (
                 a.clone(),
                 format!("latency {a} <-> {b} {} ms", latency.as_millis()),
             )
         }
         Fault::Loss { a, b, rate } => {
-            pair(world, a, b)?;
-            world.sim.set_link_fail_rate(a.as_str(), b.as_str(), *rate);
+            let (ha, hb) = pair(world, a, b)?;
+            world.sim.set_link_fail_rate(ha.as_str(), hb.as_str(), *rate);
             (a.clone(), format!("loss {a} <-> {b} {:.1}%", rate * 100.0))
         }
         Fault::Crash(host) => {
-            world.check_host(host)?;
-            world.sim.crash(host.as_str());
+            let target = world.check_host(host)?;
+            world.sim.crash(target.as_str());
             (host.clone(), format!("crash {host}"))
         }
         Fault::Restart(host) => {
-            world.check_host(host)?;
-            world.sim.bounce(host.as_str());
+            let target = world.check_host(host)?;
+            world.sim.bounce(target.as_str());
             (host.clone(), format!("restart {host}"))
         }
         Fault::Dns { target, mode } => {

@@ -17,7 +17,6 @@ pub use faults::{DnsTarget, Fault};
 pub use thread::WorldThread;
 
 use ksnsim_mocks::{MockDns, MockKsn};
-use ksnsim_reference::agent::MemoryStore;
 use ksnsim_reports::TraceEvent;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -54,7 +53,8 @@ pub mod hostnames {
 /// One endpoint's handles, kept outside its host so they survive crashes.
 pub(crate) struct EndpointHandles {
     pub(crate) mailbox: Mailbox,
-    pub(crate) store: MemoryStore,
+    /// The simulated host it runs on (its own name, or its colocated group's).
+    pub(crate) host: String,
 }
 
 /// A running simulation of a topology.
@@ -119,7 +119,7 @@ impl SimWorld {
         let Some(handles) = self.endpoints.get(host) else {
             return Err(self.not_an_endpoint(host, &description));
         };
-        if !self.sim.is_host_running(host) {
+        if !self.sim.is_host_running(handles.host.as_str()) {
             let outcome = ActionOutcome {
                 error: Some(format!("{host} is down")),
                 ..ActionOutcome::default()
@@ -229,9 +229,13 @@ impl SimWorld {
         }
     }
 
-    fn check_host(&self, host: &str) -> Result<(), HarnessError> {
+    /// The simulated host a fault on `host` applies to: an endpoint's colocated group, or the host itself.
+    fn check_host(&self, host: &str) -> Result<String, HarnessError> {
+        if let Some(handles) = self.endpoints.get(host) {
+            return Ok(handles.host.clone());
+        }
         if self.names.ip(host).is_some() {
-            Ok(())
+            Ok(host.to_owned())
         } else {
             Err(self.unknown(host))
         }
@@ -294,7 +298,7 @@ impl SimWorld {
     /// Reads every endpoint's statistics counters (through its own status), then runs every invariant.
     pub fn check_invariants(&mut self) -> Result<Vec<InvariantResult>, HarnessError> {
         for host in self.endpoint_names() {
-            if !self.sim.is_host_running(host.as_str()) {
+            if !self.sim.is_host_running(self.endpoints[&host].host.as_str()) {
                 continue;
             }
             let outcome = self.act(&host, EndpointAction::Status)?;

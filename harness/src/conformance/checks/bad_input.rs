@@ -1,0 +1,110 @@
+//! PX-ERR-2: malformed or oversized requests get 400/413, and the proxy keeps serving everyone else: after
+//! each bad request (and while clients stall mid-request) a normal lookup must still be answered.
+
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+use ksnsim_reference::http::OutgoingRequest;
+use ksnsim_reference::net::{Net, RealNet};
+use ksnsim_reference::protocol::{ErrorCode, ObjectRef};
+
+use crate::conformance::client::{answers_as_origin, describe, describe_request, is_error};
+use crate::conformance::findings::{Findings, Outcome};
+use crate::conformance::requests::{batch, call, lookup, object, upload, with};
+use crate::conformance::session::{PROMPT_ANSWER, Session};
+
+pub(super) async fn bad_path(s: &Session) -> Outcome {
+    let mut f = Findings::default();
+    let ping_by_post = with(OutgoingRequest::post("/v1/ping", ""), "KSN-Statement", "1");
+    for request in [call("/v2/reputation"), call("/v1/reputation/batch"), ping_by_post] {
+        refused(s, &mut f, request, ErrorCode::BadRequest).await;
+    }
+    still_serving(s, &mut f, "PX-ERR-2/bad-path").await;
+    f.conclude("an unknown path and wrong methods got 400; service went on")
+}
+
+pub(super) async fn bad_hash(s: &Session) -> Outcome {
+    one_refusal(s, "PX-ERR-2/bad-hash", call("/v1/reputation/file/not-a-hash"), ErrorCode::BadRequest).await
+}
+
+pub(super) async fn bad_json(s: &Session) -> Outcome {
+    let request = with(
+        OutgoingRequest::post("/v1/reputation/batch", "{not json"),
+        "KSN-Statement",
+        "1",
+    );
+    one_refusal(s, "PX-ERR-2/bad-json", request, ErrorCode::BadRequest).await
+}
+
+pub(super) async fn bad_header(s: &Session) -> Outcome {
+    let request = with(lookup(&object("PX-ERR-2/bad-header", 1)), "KSN-Mode", "turbo");
+    one_refusal(s, "PX-ERR-2/bad-header", request, ErrorCode::BadRequest).await
+}
+
+pub(super) async fn oversized_batch(s: &Session) -> Outcome {
+    let objects: Vec<ObjectRef> = (0..101).map(|n| object("PX-ERR-2/oversized-batch", n)).collect();
+    one_refusal(s, "PX-ERR-2/oversized-batch", batch(&objects), ErrorCode::TooLarge).await
+}
+
+pub(super) async fn oversized_body(s: &Session) -> Outcome {
+    let mut request = upload(1, "err-2-oversized");
+    request.body = format!(r#"{{"records":[{{"pad":"{}"}}]}}"#, "x".repeat(2 * 1024 * 1024)).into();
+    one_refusal(s, "PX-ERR-2/oversized-body", request, ErrorCode::TooLarge).await
+}
+
+async fn one_refusal(s: &Session, id: &str, request: OutgoingRequest, expected: ErrorCode) -> Outcome {
+    let mut f = Findings::default();
+    refused(s, &mut f, request, expected).await;
+    still_serving(s, &mut f, id).await;
+    f.conclude(format!("got {} {expected}; service went on", expected.status()))
+}
+
+/// Sends a bad request and expects the contract error `expected`.
+async fn refused(s: &Session, f: &mut Findings, request: OutgoingRequest, expected: ErrorCode) {
+    let shown = describe_request(&request);
+    let answer = s.proxy.send(f, request).await;
+    f.expect(
+        is_error(&answer, expected),
+        format!("{shown} got {} {expected}", expected.status()),
+    );
+}
+
+/// A normal lookup must still be answered, promptly.
+async fn still_serving(s: &Session, f: &mut Findings, id: &str) {
+    let x = object(id, 1000);
+    let (answer, took) = s.proxy.send_timed(lookup(&x)).await;
+    f.note(format!("a normal lookup -> {} ({} ms)", describe(&answer), took.as_millis()));
+    f.expect(
+        answers_as_origin(&answer, &s.upstream.mock.reputation(&x)) && took <= PROMPT_ANSWER,
+        format!(
+            "afterwards a normal lookup was answered with the reputation within {} s",
+            PROMPT_ANSWER.as_secs()
+        ),
+    );
+}
+
+pub(super) async fn slow_client(s: &Session) -> Outcome {
+    const STALLED: usize = 4;
+    let mut f = Findings::default();
+    let mut stalled = Vec::new();
+    for _ in 0..STALLED {
+        match RealNet.connect(s.proxy.addr).await {
+            Ok(mut connection) => {
+                let half = b"GET /v1/ping HTTP/1.1\r\nHost: proxy\r\nKSN-Cli";
+                let _ = connection.write_all(half).await;
+                stalled.push(connection);
+            }
+            Err(err) => {
+                f.expect(false, format!("the proxy accepted a connection ({err})"));
+            }
+        }
+    }
+    f.note(format!(
+        "{} connections sent half a request head and then nothing",
+        stalled.len()
+    ));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    still_serving(s, &mut f, "PX-ERR-2/slow-client").await;
+    drop(stalled);
+    f.conclude(format!("{STALLED} stalled clients did not keep the proxy from answering others"))
+}

@@ -1,0 +1,235 @@
+//! PX-CACHE-1, -2, -3, -5, -6, -7: what the proxy may answer from its cache, until when, and how much of it
+//! it keeps. Upstream hits are counted in the mock's request log.
+
+use futures::future::join_all;
+use std::time::Duration;
+
+use ksnsim_mocks::{Fault, LoggedRequest};
+use ksnsim_reference::protocol::{BatchAnswer, ObjectRef, Verdict};
+
+use crate::conformance::client::{answers_as_origin, describe, is_success, reputation, same_as_origin};
+use crate::conformance::findings::{Findings, Outcome};
+use crate::conformance::requests::{batch, lookup, object, without};
+use crate::conformance::session::Session;
+
+/// The largest cache capacity PX-CACHE-7 fills (one lookup per entry); larger ones are not tested.
+pub(crate) const MAX_CAPACITY_TESTED: usize = 5000;
+
+pub(super) async fn repeated_lookups(s: &Session) -> Outcome {
+    let mut f = Findings::default();
+    let x = object("PX-CACHE-1", 1);
+    let origin = s.upstream.mock.reputation(&x);
+    let mut all_right = true;
+    for _ in 0..5 {
+        let answer = s.proxy.send(&mut f, lookup(&x)).await;
+        all_right &= answers_as_origin(&answer, &origin);
+    }
+    f.expect(all_right, "all 5 lookups came back with the upstream's reputation");
+    let hits = s.upstream.lookups_of(&x);
+    f.expect(
+        hits == 1,
+        format!("5 identical lookups within the ttl cost {hits} upstream request(s); expected 1"),
+    );
+    f.conclude("5 identical lookups, 1 upstream request")
+}
+
+pub(super) async fn refetch_after_ttl(s: &Session) -> Outcome {
+    let mut f = Findings::default();
+    let x = object("PX-CACHE-2", 1);
+    s.upstream.set(&x, Verdict::Untrusted, 1);
+    let first = s.proxy.send(&mut f, lookup(&x)).await;
+    f.expect(
+        reputation(&first).is_some_and(|r| r.verdict == Verdict::Untrusted),
+        "the first lookup got the upstream's verdict (untrusted, ttl 1 s)",
+    );
+    s.upstream.set(&x, Verdict::Trusted, 1);
+    f.note("the upstream's verdict changed to trusted; waiting 2 s for the 1 s ttl to pass");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let again = s.proxy.send(&mut f, lookup(&x)).await;
+    let hits = s.upstream.lookups_of(&x);
+    f.expect(
+        hits >= 2,
+        format!("after the ttl the lookup went upstream again ({hits} upstream request(s); expected 2)"),
+    );
+    f.expect(
+        reputation(&again).is_some_and(|r| r.verdict == Verdict::Trusted),
+        "after the ttl the lookup got the upstream's new verdict (trusted)",
+    );
+    f.conclude("fetched again after the 1 s ttl, with the new verdict")
+}
+
+pub(super) async fn unavailable_not_cached(s: &Session) -> Outcome {
+    error_not_cached(s, "PX-CACHE-3/503", Fault::Unavailable, "503 unavailable").await
+}
+
+pub(super) async fn rate_limited_not_cached(s: &Session) -> Outcome {
+    let fault = Fault::RateLimited { retry_after: 1 };
+    error_not_cached(s, "PX-CACHE-3/429", fault, "429 rate_limited").await
+}
+
+/// Two lookups while the upstream answers `fault`: both must go upstream; then, fault cleared, a third gets
+/// the reputation (it was not answered by a cached error).
+async fn error_not_cached(s: &Session, id: &str, fault: Fault, shown: &str) -> Outcome {
+    let mut f = Findings::default();
+    let x = object(id, 1);
+    s.upstream.mock.set_fault(Some(fault));
+    f.note(format!("the upstream answers {shown} from now on"));
+    for _ in 0..2 {
+        let answer = s.proxy.send(&mut f, lookup(&x)).await;
+        f.expect(!is_success(&answer), format!("the upstream's {shown} came back as an error"));
+    }
+    s.upstream.mock.set_fault(None);
+    recovered(s, &mut f, &x, shown).await;
+    f.conclude(format!("each lookup under {shown} went upstream; the error was never answered from cache"))
+}
+
+pub(super) async fn refused_not_cached(s: &Session) -> Outcome {
+    let mut f = Findings::default();
+    let x = object("PX-CACHE-3/403", 1);
+    f.note("lookups without KSN-Statement: the upstream answers 403 statement_not_accepted");
+    for _ in 0..2 {
+        let answer = s.proxy.send(&mut f, without(lookup(&x), "KSN-Statement")).await;
+        f.expect(!is_success(&answer), "the upstream's 403 came back as an error");
+    }
+    recovered(s, &mut f, &x, "403").await;
+    f.conclude("each refused lookup went upstream; the 403 was never answered from cache")
+}
+
+/// After two error answers for `x`: both reached the upstream, and a good lookup now gets the reputation.
+async fn recovered(s: &Session, f: &mut Findings, x: &ObjectRef, shown: &str) {
+    let during = s.upstream.lookups_of(x);
+    f.expect(
+        during >= 2,
+        format!("both lookups during the {shown} reached the upstream ({during} did): the error was not cached"),
+    );
+    let after = s.proxy.send(f, lookup(x)).await;
+    f.expect(
+        answers_as_origin(&after, &s.upstream.mock.reputation(x)),
+        format!("the next good lookup got the reputation, not the cached {shown}"),
+    );
+}
+
+pub(super) async fn partial_batch(s: &Session) -> Outcome {
+    let mut f = Findings::default();
+    let id = "PX-CACHE-5";
+    let (a, b, c) = (object(id, 1), object(id, 2), object(id, 3));
+    let warm = s.proxy.send(&mut f, lookup(&a)).await;
+    f.expect(is_success(&warm), "a single lookup of A put A in the cache");
+    s.upstream.mock.clear_log();
+    let objects = [b.clone(), a.clone(), c.clone()];
+    let answer = s.proxy.send(&mut f, batch(&objects)).await;
+    f.expect(batch_matches(&answer, &objects, s), "the batch [B, A, C] came back with the upstream's reputations, in order");
+    let forwarded = forwarded_objects(&s.upstream.mock.log());
+    s.upstream.log_lines().into_iter().for_each(|line| f.note(line));
+    f.expect(
+        forwarded == 2 && s.upstream.lookups_of(&a) == 0,
+        format!("only the 2 misses (B, C) went upstream; {forwarded} object(s) did"),
+    );
+    s.upstream.mock.clear_log();
+    let again = s.proxy.send(&mut f, batch(&objects)).await;
+    f.expect(batch_matches(&again, &objects, s), "the same batch again came back right");
+    let more = forwarded_objects(&s.upstream.mock.log());
+    f.expect(more == 0, format!("the same batch again was answered from cache ({more} object(s) went upstream)"));
+    f.conclude("the batch's cached object was answered locally; only the misses went upstream")
+}
+
+fn batch_matches(
+    answer: &Result<ksnsim_reference::http::Answer, ksnsim_reference::http::ClientError>,
+    objects: &[ObjectRef],
+    s: &Session,
+) -> bool {
+    answer
+        .as_ref()
+        .ok()
+        .filter(|a| a.status == 200)
+        .and_then(|a| BatchAnswer::from_json_for(&a.body, objects).ok())
+        .is_some_and(|b| {
+            b.results
+                .iter()
+                .zip(objects)
+                .all(|(got, asked)| same_as_origin(got, &s.upstream.mock.reputation(asked)))
+        })
+}
+
+/// Objects looked up upstream: those of batch requests plus single lookups.
+fn forwarded_objects(log: &[LoggedRequest]) -> usize {
+    log.iter()
+        .map(|r| match r.objects {
+            Some(n) => n,
+            None => usize::from(r.is("/v1/reputation/")),
+        })
+        .sum()
+}
+
+pub(super) async fn coalescing(s: &Session) -> Outcome {
+    const CONCURRENT: usize = 8;
+    let mut f = Findings::default();
+    let x = object("PX-CACHE-6", 1);
+    let origin = s.upstream.mock.reputation(&x);
+    s.upstream.mock.set_fault(Some(Fault::Delay { ms: 500 }));
+    f.note(format!("the upstream takes 500 ms per answer; {CONCURRENT} identical lookups at once"));
+    let answers = join_all((0..CONCURRENT).map(|_| s.proxy.send_timed(lookup(&x)))).await;
+    s.upstream.mock.set_fault(None);
+    for (answer, took) in &answers {
+        f.note(format!("lookup -> {} ({} ms)", describe(answer), took.as_millis()));
+    }
+    f.expect(
+        answers.iter().all(|(answer, _)| answers_as_origin(answer, &origin)),
+        format!("all {CONCURRENT} lookups came back with the upstream's reputation"),
+    );
+    let hits = s.upstream.lookups_of(&x);
+    f.expect(
+        hits == 1,
+        format!("{CONCURRENT} concurrent identical misses cost {hits} upstream request(s); expected 1"),
+    );
+    f.conclude(format!("{CONCURRENT} concurrent identical misses, 1 upstream request"))
+}
+
+pub(super) async fn bounded_lru(s: &Session) -> Outcome {
+    let Some(capacity) = s.settings.cache_capacity else {
+        return Outcome::not_tested(
+            "the proxy's cache capacity is not known from outside: pass --cache-capacity N (the number of \
+             entries the proxy was started with) to test the bound and LRU eviction",
+        );
+    };
+    if capacity == 0 || capacity > MAX_CAPACITY_TESTED {
+        return Outcome::not_tested(format!(
+            "--cache-capacity {capacity}: ksnsim fills caches of 1 to {MAX_CAPACITY_TESTED} entries; start the \
+             proxy with a smaller cache to test the bound and LRU eviction"
+        ));
+    }
+    let mut f = Findings::default();
+    let item = |n: usize| object("PX-CACHE-7", u32::try_from(n).unwrap_or(u32::MAX));
+    let failed = fill(s, capacity, &item).await;
+    f.expect(
+        failed == 0,
+        format!("{capacity} distinct lookups filled the cache ({failed} got no reputation)"),
+    );
+    s.proxy.send(&mut f, lookup(&item(0))).await;
+    f.note("entry 0 used again, so entry 1 is now the least recently used");
+    s.proxy.send(&mut f, lookup(&item(capacity))).await;
+    f.note(format!("entry {capacity} added: the cache is over its capacity by one"));
+    s.proxy.send(&mut f, lookup(&item(0))).await;
+    let kept = s.upstream.lookups_of(&item(0));
+    f.expect(
+        kept == 1,
+        format!("the recently used entry 0 stayed cached ({kept} upstream request(s) for it; expected 1)"),
+    );
+    s.proxy.send(&mut f, lookup(&item(1))).await;
+    let evicted = s.upstream.lookups_of(&item(1));
+    f.expect(
+        evicted == 2,
+        format!("the least recently used entry 1 was evicted ({evicted} upstream request(s) for it; expected 2)"),
+    );
+    f.conclude(format!("{capacity} entries kept; the least recently used went first"))
+}
+
+/// Looks up `capacity` distinct objects; returns how many did not get a reputation.
+async fn fill(s: &Session, capacity: usize, item: &impl Fn(usize) -> ObjectRef) -> usize {
+    let mut failed = 0;
+    for n in 0..capacity {
+        let (answer, _) = s.proxy.send_timed(lookup(&item(n))).await;
+        failed += usize::from(reputation(&answer).is_none());
+    }
+    failed
+}

@@ -1,0 +1,64 @@
+//! PX-CACHE-4: a proxy of a Private KSN keys its cache by tenant: one tenant never gets another's cached
+//! answer, and a key the server rejects gets 401 even when the object is cached for another tenant.
+
+use ksnsim_reference::protocol::{ErrorCode, Verdict};
+
+use crate::conformance::client::{is_error, reputation};
+use crate::conformance::findings::{Findings, Outcome};
+use crate::conformance::requests::{batch, licensed, lookup, object};
+use crate::conformance::session::Session;
+
+pub(super) async fn other_tenant(s: &Session) -> Outcome {
+    let mut f = Findings::default();
+    let x = object("PX-CACHE-4/other-tenant", 1);
+    s.upstream.set(&x, Verdict::Untrusted, 600);
+    for _ in 0..2 {
+        let answer = s.proxy.send(&mut f, licensed(lookup(&x), "TENANT-A")).await;
+        f.expect(
+            reputation(&answer).is_some(),
+            "tenant A's lookup got the Private KSN's reputation",
+        );
+    }
+    let before = s.upstream.lookups_of(&x);
+    let b = s.proxy.send(&mut f, licensed(lookup(&x), "TENANT-B")).await;
+    f.expect(reputation(&b).is_some(), "tenant B's lookup got a reputation");
+    let after = s.upstream.lookups_of(&x);
+    f.expect(
+        after > before,
+        format!("tenant B's lookup went to the Private KSN instead of getting tenant A's cached answer ({before} -> {after} upstream requests)"),
+    );
+    let last = s.upstream.mock.log().into_iter().last();
+    f.expect(
+        last.is_some_and(|r| r.authorization.as_deref() == Some("License TENANT-B")),
+        "the upstream request for tenant B carried tenant B's key",
+    );
+    s.upstream.log_lines().into_iter().for_each(|line| f.note(line));
+    f.conclude("tenant B's lookup went upstream under its own key")
+}
+
+pub(super) async fn rejected_key(s: &Session) -> Outcome {
+    let mut f = Findings::default();
+    let x = object("PX-CACHE-4/rejected-key", 1);
+    for _ in 0..2 {
+        let answer = s.proxy.send(&mut f, licensed(lookup(&x), "TENANT-A")).await;
+        f.expect(reputation(&answer).is_some(), "tenant A's lookup got a reputation (now cached for A)");
+    }
+    f.note("TENANT-C is not registered with the Private KSN");
+    let c = s.proxy.send(&mut f, licensed(lookup(&x), "TENANT-C")).await;
+    f.expect(
+        is_error(&c, ErrorCode::LicenseNotRegistered),
+        "a lookup with an unregistered key got 401 license_not_registered, not tenant A's cached answer",
+    );
+    let none = s.proxy.send(&mut f, lookup(&x)).await;
+    f.expect(
+        is_error(&none, ErrorCode::LicenseNotRegistered),
+        "a lookup without a key got 401 license_not_registered",
+    );
+    let c_batch = s.proxy.send(&mut f, licensed(batch(&[x.clone()]), "TENANT-C")).await;
+    f.expect(
+        is_error(&c_batch, ErrorCode::LicenseNotRegistered),
+        "a batch of the cached object with an unregistered key got 401 license_not_registered",
+    );
+    s.upstream.log_lines().into_iter().for_each(|line| f.note(line));
+    f.conclude("rejected and missing keys got 401 although the object was cached for another tenant")
+}

@@ -1,0 +1,121 @@
+//! ksnsim as the proxy's client: sends one request per connection over loopback (bounded in time), writes
+//! what was sent and what came back into the evidence, and reads answers against the contract.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::time::Instant;
+
+use ksnsim_reference::http::{Answer, ClientError, HttpClient, OutgoingRequest, ServerUrl};
+use ksnsim_reference::net::RealNet;
+use ksnsim_reference::protocol::{ErrorCode, Reputation};
+
+use super::findings::Findings;
+use super::upstream::shorten;
+
+/// A client of one proxy under test.
+#[derive(Clone)]
+pub(crate) struct ProxyClient {
+    http: HttpClient,
+    pub url: ServerUrl,
+    pub addr: SocketAddr,
+}
+
+impl ProxyClient {
+    /// A client of the proxy at `addr` that waits at most `bound` for any one answer.
+    pub(crate) fn new(addr: SocketAddr, bound: Duration) -> Self {
+        Self {
+            http: HttpClient::new(RealNet::shared(), None, bound),
+            url: format!("http://{addr}")
+                .parse()
+                .expect("an http URL of a socket address always parses"),
+            addr,
+        }
+    }
+
+    /// Sends `request`, noting the exchange in `findings`.
+    pub(crate) async fn send(
+        &self,
+        findings: &mut Findings,
+        request: OutgoingRequest,
+    ) -> Result<Answer, ClientError> {
+        let shown = describe_request(&request);
+        let (answer, took) = self.send_timed(request).await;
+        findings.note(format!("{shown} -> {} ({} ms)", describe(&answer), took.as_millis()));
+        answer
+    }
+
+    /// Sends `request`; returns the outcome and how long it took.
+    pub(crate) async fn send_timed(&self, request: OutgoingRequest) -> (Result<Answer, ClientError>, Duration) {
+        let started = Instant::now();
+        let answer = self.http.send(&self.url, request).await;
+        (answer, started.elapsed())
+    }
+}
+
+/// `GET /v1/reputation/file/3f…` (the path shortened) and the body size of a POST.
+pub(crate) fn describe_request(request: &OutgoingRequest) -> String {
+    let mut line = format!("{} {}", request.method, shorten(&request.path_and_query, 60));
+    if !request.body.is_empty() {
+        line.push_str(&format!(" ({} bytes)", request.body.len()));
+    }
+    line
+}
+
+/// `200 ksn-cache=miss {"object":…}`, or `no answer: <why>`.
+pub(crate) fn describe(answer: &Result<Answer, ClientError>) -> String {
+    match answer {
+        Ok(answer) => {
+            let mut line = answer.status.as_u16().to_string();
+            for name in ["ksn-cache", "warning", "retry-after"] {
+                if let Some(value) = answer.header(name) {
+                    line.push_str(&format!(" {name}={value}"));
+                }
+            }
+            let body = String::from_utf8_lossy(&answer.body);
+            format!("{line} {}", shorten(&body, 120))
+        }
+        Err(err) => format!("no answer: {err}"),
+    }
+}
+
+/// The status of an answer, or `None` when there was none.
+pub(crate) fn status(answer: &Result<Answer, ClientError>) -> Option<u16> {
+    answer.as_ref().ok().map(|a| a.status.as_u16())
+}
+
+/// The error code of a contract error answer.
+pub(crate) fn error_code(answer: &Result<Answer, ClientError>) -> Option<ErrorCode> {
+    answer.as_ref().ok()?.error_body().map(|body| body.error)
+}
+
+/// True for a 2xx answer.
+pub(crate) fn is_success(answer: &Result<Answer, ClientError>) -> bool {
+    answer.as_ref().is_ok_and(|a| a.status.is_success())
+}
+
+/// The reputation of a 200 answer, if its body is one.
+pub(crate) fn reputation(answer: &Result<Answer, ClientError>) -> Option<Reputation> {
+    let answer = answer.as_ref().ok()?;
+    if answer.status != 200 {
+        return None;
+    }
+    Reputation::from_json(&answer.body).ok()
+}
+
+/// Whether `answer` is the origin's reputation: same object, verdict and source, ttl no longer than its.
+pub(crate) fn answers_as_origin(answer: &Result<Answer, ClientError>, origin: &Reputation) -> bool {
+    reputation(answer).is_some_and(|got| same_as_origin(&got, origin))
+}
+
+/// Whether `got` is `origin`, its ttl counted down at most.
+pub(crate) fn same_as_origin(got: &Reputation, origin: &Reputation) -> bool {
+    got.object == origin.object
+        && got.verdict == origin.verdict
+        && got.source == origin.source
+        && got.ttl <= origin.ttl
+}
+
+/// Whether `answer` is the contract error `code` with its status.
+pub(crate) fn is_error(answer: &Result<Answer, ClientError>, code: ErrorCode) -> bool {
+    status(answer) == Some(code.status()) && error_code(answer) == Some(code)
+}

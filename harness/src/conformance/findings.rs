@@ -1,0 +1,130 @@
+//! What a check found: evidence lines in the order they happened, the expectations that failed, and the
+//! verdict they add up to. A check never decides its verdict any other way.
+
+use ksnsim_reports::Verdict;
+
+/// The end of one check: its verdict, a one-line reason, and the evidence behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    pub verdict: Verdict,
+    pub reason: String,
+    pub evidence: Vec<String>,
+}
+
+impl Outcome {
+    pub(crate) fn new(verdict: Verdict, reason: impl Into<String>, evidence: Vec<String>) -> Self {
+        Self {
+            verdict,
+            reason: reason.into(),
+            evidence,
+        }
+    }
+
+    /// Nothing ran, for `reason` (a missing flag, a filter, a proxy ksnsim cannot restart).
+    pub(crate) fn not_tested(reason: impl Into<String>) -> Self {
+        Self::new(Verdict::NotTested, reason, Vec::new())
+    }
+
+    /// ksnsim could not judge: its own part broke, or the proxy could not be started.
+    pub(crate) fn error(reason: impl Into<String>, evidence: Vec<String>) -> Self {
+        Self::new(Verdict::Error, reason, evidence)
+    }
+}
+
+/// Evidence collected while a check runs, and the expectations that did not hold.
+#[derive(Debug, Default)]
+pub(crate) struct Findings {
+    evidence: Vec<String>,
+    failures: Vec<String>,
+    broken: Option<String>,
+}
+
+impl Findings {
+    /// Records a line of evidence (what was sent, what came back, what the upstream saw).
+    pub(crate) fn note(&mut self, line: impl Into<String>) {
+        self.evidence.push(line.into());
+    }
+
+    /// Records whether `what` held; a failed expectation fails the check. Returns `ok`.
+    pub(crate) fn expect(&mut self, ok: bool, what: impl Into<String>) -> bool {
+        let what = what.into();
+        if ok {
+            self.evidence.push(format!("ok: {what}"));
+        } else {
+            self.evidence.push(format!("FAILED: {what}"));
+            self.failures.push(what);
+        }
+        ok
+    }
+
+    /// Records that ksnsim's own side broke (a mock would not restart): the check errors, whatever else held.
+    pub(crate) fn harness_broke(&mut self, what: impl Into<String>) {
+        let what = what.into();
+        self.evidence.push(format!("ERROR (ksnsim): {what}"));
+        self.broken.get_or_insert(what);
+    }
+
+    pub(crate) fn failed(&self) -> bool {
+        !self.failures.is_empty()
+    }
+
+    /// Pass with `summary` when every expectation held; else fail, naming the first that did not.
+    pub(crate) fn conclude(self, summary: impl Into<String>) -> Outcome {
+        if let Some(broken) = self.broken {
+            return Outcome::error(format!("ksnsim could not judge: {broken}"), self.evidence);
+        }
+        match self.failures.as_slice() {
+            [] => Outcome::new(Verdict::Pass, summary, self.evidence),
+            [only] => Outcome::new(Verdict::Fail, only.clone(), self.evidence),
+            [first, rest @ ..] => Outcome::new(
+                Verdict::Fail,
+                format!("{first} (and {} more)", rest.len()),
+                self.evidence,
+            ),
+        }
+    }
+
+    /// For optional behaviour (MAY): pass with `summary` when everything held, else not applicable with
+    /// the first expectation that did not hold. Never a failure.
+    pub(crate) fn conclude_optional(self, summary: impl Into<String>) -> Outcome {
+        let outcome = self.conclude(summary);
+        match outcome.verdict {
+            Verdict::Fail => Outcome::new(
+                Verdict::NotApplicable,
+                format!("optional behaviour not offered: {}", outcome.reason),
+                outcome.evidence,
+            ),
+            _ => outcome,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_failed_expectation_is_the_reason() {
+        let mut findings = Findings::default();
+        findings.note("sent x");
+        assert!(findings.expect(true, "a"));
+        assert!(!findings.expect(false, "b"));
+        findings.expect(false, "c");
+        let outcome = findings.conclude("all good");
+        assert_eq!(outcome.verdict, Verdict::Fail);
+        assert_eq!(outcome.reason, "b (and 1 more)");
+        assert_eq!(outcome.evidence, ["sent x", "ok: a", "FAILED: b", "FAILED: c"]);
+    }
+
+    #[test]
+    fn a_harness_break_is_an_error_and_optional_behaviour_never_fails() {
+        let mut broken = Findings::default();
+        broken.expect(false, "x");
+        broken.harness_broke("mock did not restart");
+        assert_eq!(broken.conclude("-").verdict, Verdict::Error);
+        let mut optional = Findings::default();
+        optional.expect(false, "no stale answer");
+        assert_eq!(optional.conclude_optional("-").verdict, Verdict::NotApplicable);
+        assert_eq!(Findings::default().conclude("fine").verdict, Verdict::Pass);
+    }
+}

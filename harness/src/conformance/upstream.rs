@@ -1,0 +1,165 @@
+//! ksnsim's side of the proxy's upstream: a mock Global or Private KSN on loopback TLS, with a certificate
+//! of the caller's choice (good, untrusted, wrong name), that can be taken down and brought back on the same
+//! address, and whose request log tells what reached it.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use ksnsim_mocks::{DbEntry, LoggedRequest, MockKsn, Running, ServerCert};
+use ksnsim_reference::clock::SystemClock;
+use ksnsim_reference::http::ServerUrl;
+use ksnsim_reference::net::{RealNet, SharedNet};
+use ksnsim_reference::protocol::{KsnType, LicenseKey, ObjectRef, Verdict, lookup_path};
+use ksnsim_reference::rng::SharedRng;
+use ksnsim_reference::tls;
+
+use super::error::ConformanceError;
+
+/// The licenses a Private KSN upstream knows; `TENANT-C` is deliberately not registered.
+pub(crate) const REGISTERED_KEYS: [&str; 2] = ["TENANT-A", "TENANT-B"];
+
+/// A mock KSN server that a proxy under test talks to.
+pub(crate) struct Upstream {
+    pub mock: MockKsn,
+    pub url: ServerUrl,
+    addr: SocketAddr,
+    net: SharedNet,
+    tls: Arc<rustls::ServerConfig>,
+    running: Mutex<Option<Running>>,
+}
+
+impl Upstream {
+    /// Starts a mock of `kind` on `addr` (port 0 picks one), serving `cert`.
+    pub(crate) async fn start(
+        kind: KsnType,
+        cert: &ServerCert,
+        addr: SocketAddr,
+    ) -> Result<Self, ConformanceError> {
+        let mock = MockKsn::new(kind, SharedRng::seeded(0x6b73_6e00));
+        for key in REGISTERED_KEYS {
+            let key: LicenseKey = key.parse().expect("the built-in license keys are valid");
+            mock.register_license(&key);
+        }
+        let tls = tls::server_config(&cert.chain_pem, &cert.key_pem, SystemClock::shared())
+            .map_err(ConformanceError::Tls)?;
+        let net = RealNet::shared();
+        let running = mock
+            .start(&net, addr, Some(tls.clone()))
+            .await
+            .map_err(|source| match addr.port() {
+                0 => ConformanceError::Upstream(source),
+                _ => ConformanceError::UpstreamListen { addr, source },
+            })?;
+        let addr = running.addr();
+        let url = format!("https://{addr}")
+            .parse()
+            .expect("an https URL of a socket address always parses");
+        Ok(Self {
+            mock,
+            url,
+            addr,
+            net,
+            tls,
+            running: Mutex::new(Some(running)),
+        })
+    }
+
+    /// Before a check: no fault, an empty log, and the server up.
+    pub(crate) async fn reset(&self) -> io::Result<()> {
+        self.mock.set_fault(None);
+        self.mock.clear_log();
+        self.bring_back().await
+    }
+
+    /// Takes the server down: connections to its address are refused until [`bring_back`](Self::bring_back).
+    pub(crate) async fn take_down(&self) {
+        if let Some(running) = self.running.lock().await.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), running.stop()).await;
+        }
+    }
+
+    /// Serves again on the same address (and state) after [`take_down`](Self::take_down); a no-op when up.
+    pub(crate) async fn bring_back(&self) -> io::Result<()> {
+        let mut running = self.running.lock().await;
+        if running.is_none() {
+            *running = Some(self.mock.start(&self.net, self.addr, Some(self.tls.clone())).await?);
+        }
+        Ok(())
+    }
+
+    /// Sets the verdict and ttl the upstream gives `object`.
+    pub(crate) fn set(&self, object: &ObjectRef, verdict: Verdict, ttl: u64) {
+        self.mock.set_reputation(DbEntry {
+            object: object.clone(),
+            verdict,
+            ttl: Some(ttl),
+        });
+    }
+
+    /// Single lookups of `object` that reached the upstream.
+    pub(crate) fn lookups_of(&self, object: &ObjectRef) -> usize {
+        let path = lookup_path(object);
+        self.mock.log().iter().filter(|r| r.path == path).count()
+    }
+
+    /// Requests that reached the upstream and match `which`.
+    pub(crate) fn count(&self, which: impl Fn(&LoggedRequest) -> bool) -> usize {
+        self.mock.log().iter().filter(|r| which(r)).count()
+    }
+
+    /// Waits (at most `within`) until at least `n` logged requests match `which`; returns how many did.
+    /// For what a proxy may send after it answered (statistics relayed in the background).
+    pub(crate) async fn await_count(
+        &self,
+        n: usize,
+        within: Duration,
+        which: impl Fn(&LoggedRequest) -> bool,
+    ) -> usize {
+        let deadline = Instant::now() + within;
+        loop {
+            let seen = self.count(&which);
+            if seen >= n || Instant::now() >= deadline {
+                return seen;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The log as evidence lines: `upstream saw: GET /v1/ping -> 200`.
+    pub(crate) fn log_lines(&self) -> Vec<String> {
+        self.mock.log().iter().map(describe_logged).collect()
+    }
+}
+
+/// One logged request, for evidence.
+pub(crate) fn describe_logged(request: &LoggedRequest) -> String {
+    let status = request
+        .status
+        .map_or_else(|| "(no answer yet)".to_owned(), |s| s.to_string());
+    let mut line = format!(
+        "upstream saw: {} {} -> {status}",
+        request.method,
+        shorten(&request.path, 100)
+    );
+    if let Some(objects) = request.objects {
+        line.push_str(&format!(" [{objects} objects]"));
+    }
+    if let Some(records) = request.records {
+        line.push_str(&format!(" [{records} records]"));
+    }
+    line
+}
+
+/// `text` cut to `max` characters, with an ellipsis when cut.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let kept: String = text.chars().take(max).collect();
+        format!("{kept}…")
+    }
+}
