@@ -88,6 +88,9 @@ pub(super) fn build(topology: &Topology, seed: u64, epoch: SystemTime) -> Result
         .min_message_latency(Duration::from_millis(1))
         .max_message_latency(Duration::from_millis(topology.tick_ms.max(2)))
         .simulation_duration(Duration::from_secs(400 * 24 * 3600))
+        // Room for many colocated agents connecting at once (turmoil panics when a backlog overflows).
+        .tcp_capacity(16 * 1024)
+        .udp_capacity(16 * 1024)
         .build();
     // Addresses first, in a fixed order, so that every host knows every other's address.
     let mut names = NameTable::default();

@@ -155,8 +155,12 @@ impl EndpointAgent {
     /// after failures (with jitter from the injected RNG), checks the license while it is rejected.
     pub async fn run(&self, mut shutdown: Shutdown) {
         let mut failures: u32 = 0;
+        // The first turn comes at a random point of the first interval, so that devices started together
+        // (after a power cut, a policy push) do not all call KSN in the same instant.
+        let interval_ms = self.inner.config.upload_interval.as_millis().max(1) as u64;
+        let mut first = Some(Duration::from_millis(self.inner.deps.rng.below(interval_ms)));
         loop {
-            let wait = self.next_wait(failures);
+            let wait = first.take().unwrap_or_else(|| self.next_wait(failures));
             tokio::select! {
                 biased;
                 () = shutdown.wait() => return,
