@@ -28,6 +28,7 @@ table{border-collapse:collapse;width:100%}
 th,td{border:1px solid var(--line);padding:6px 10px;text-align:left;vertical-align:top}
 th{background:var(--soft);font-weight:600}
 td.links a{margin-right:10px;white-space:nowrap}
+td.rid{white-space:nowrap}
 .badge{display:inline-block;min-width:64px;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;text-align:center;white-space:nowrap;border:1px solid transparent}
 .pass{background:#dafbe1;color:#116329;border-color:#aceebb}
 .fail{background:#ffebe9;color:#a40e26;border-color:#ffcecb}
@@ -186,7 +187,7 @@ fn write_matrix(
         let requirement = &row.requirement;
         writeln!(
             out,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"links\">{}</td></tr>",
+            "<tr><td class=\"rid\"><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td class=\"links\">{}</td></tr>",
             requirement.id,
             requirement.level,
             xml(&requirement.text),

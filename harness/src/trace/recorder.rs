@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::event::{SimEvent, SimEventKind};
+use crate::sim::NameTable;
 
 /// Shared by every host of one world.
 #[derive(Debug, Clone, Default)]
@@ -45,11 +46,12 @@ impl Recorder {
         self.len() == 0
     }
 
-    /// An observer for the agent on `host`.
-    pub fn observer_for(&self, host: &str) -> Arc<dyn Observer> {
+    /// An observer for the agent on `host`; addresses in its observations are shown by host name.
+    pub fn observer_for(&self, host: &str, names: Arc<NameTable>) -> Arc<dyn Observer> {
         Arc::new(HostObserver {
             host: host.to_owned(),
             recorder: self.clone(),
+            names,
         })
     }
 }
@@ -57,6 +59,7 @@ impl Recorder {
 struct HostObserver {
     host: String,
     recorder: Recorder,
+    names: Arc<NameTable>,
 }
 
 impl Observer for HostObserver {
@@ -78,7 +81,7 @@ impl Observer for HostObserver {
                 outcome,
             } => SimEventKind::Dns {
                 host,
-                server: server.to_string(),
+                server: self.names.name_of(server.ip()),
                 public,
                 name,
                 outcome,

@@ -119,8 +119,9 @@ pub(super) fn build(topology: &Topology, seed: u64, epoch: SystemTime) -> Result
     let (global_ip, private_ip) = (sim.lookup(GLOBAL_KSN), sim.lookup(PRIVATE_KSN));
     names.alias(GLOBAL_NAME, global_ip);
     names.alias(PRIVATE_NAME, private_ip);
+    // Public DNS servers go by their well-known addresses.
     for public in PUBLIC_DNS {
-        names.insert(&format!("public-dns-{public}"), IpAddr::V4(public));
+        names.insert(&public.to_string(), IpAddr::V4(public));
     }
     let zone = [(GLOBAL_NAME, global_ip), (PRIVATE_NAME, private_ip)];
     let names = Arc::new(names);
@@ -500,7 +501,7 @@ fn start_member(
         )),
         trust: Some(deps.trust.clone()),
         store: Arc::new(member.store.clone()),
-        observer: deps.recorder.observer_for(&member.name),
+        observer: deps.recorder.observer_for(&member.name, deps.names.clone()),
     };
     let first_boot = member.store.load()?.is_none();
     let agent = EndpointAgent::start(member.config.clone(), agent_deps)?;
