@@ -9,6 +9,8 @@ mod no_statistics_outside_extended;
 mod no_traffic_without_consent;
 mod public_dns_only_after_failure;
 mod statistics_conserved;
+#[cfg(test)]
+mod tests;
 
 pub use facts::{EndpointFacts, WorldFacts};
 

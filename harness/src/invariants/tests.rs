@@ -1,0 +1,287 @@
+//! Each invariant against hand-built traces: one that keeps it, and one that breaks it, where the checker
+//! must name the breaking event. (The scenarios show the invariants hold on the reference implementation;
+//! these show they can fail.)
+
+use std::time::Duration;
+
+use super::*;
+use crate::topology::Topology;
+use crate::trace::{SeenRequest, SimEvent, SimEventKind};
+
+fn facts() -> WorldFacts {
+    let topology = Topology::from_toml(
+        r#"
+        [servers]
+        private = true
+        licenses = ["LICENSE-A"]
+        [[proxy]]
+        name = "dp"
+        ksn = "private"
+        [[endpoint]]
+        name = "ep"
+        accepted_statement = 1
+        [[endpoint]]
+        name = "lab"
+        mode = "basic"
+        allow_public_dns = false
+        [[endpoint]]
+        name = "bank"
+        ksn = "private"
+        license = "LICENSE-A"
+        behind = "dp"
+        "#,
+        "test",
+    )
+    .unwrap();
+    WorldFacts::from_topology(&topology)
+}
+
+fn at(ms: u64, what: SimEventKind) -> SimEvent {
+    SimEvent {
+        at: Duration::from_millis(ms),
+        what,
+    }
+}
+
+fn sends(host: &str, path: &str) -> SimEventKind {
+    SimEventKind::ClientRequest {
+        host: host.into(),
+        to: "https://ksn.global.test:443".into(),
+        method: "GET".into(),
+        path: path.into(),
+    }
+}
+
+fn state(host: &str, what: &str, to: &str) -> SimEventKind {
+    SimEventKind::State {
+        host: host.into(),
+        what: what.into(),
+        from: String::new(),
+        to: to.into(),
+    }
+}
+
+fn server_request(server: &str, peer: &str, exchange: u64, request: SeenRequest) -> SimEventKind {
+    SimEventKind::ServerRequest {
+        server: server.into(),
+        peer: peer.into(),
+        exchange,
+        request,
+    }
+}
+
+fn answer(server: &str, peer: &str, exchange: u64, status: u16) -> SimEventKind {
+    SimEventKind::ServerAnswer {
+        server: server.into(),
+        peer: peer.into(),
+        exchange,
+        path: "/".into(),
+        status,
+        cache: None,
+    }
+}
+
+fn check(invariant: &dyn Invariant, facts: &WorldFacts, events: &[SimEvent]) -> Option<Violation> {
+    invariant.check(facts, events)
+}
+
+#[test]
+fn ep_stmt_1_traffic_before_acceptance_is_caught_at_the_request() {
+    let facts = facts();
+    let good = [
+        at(0, state("ep", "consent", "accepted v1")),
+        at(1, sends("ep", "/v1/reputation/file/x")),
+    ];
+    assert_eq!(
+        check(
+            &no_traffic_without_consent::NoTrafficWithoutConsent,
+            &facts,
+            &good
+        ),
+        None
+    );
+    let bad = [
+        at(0, sends("ep", "/v1/ping")),
+        at(1, state("ep", "consent", "accepted v1")),
+    ];
+    let violation = check(&no_traffic_without_consent::NoTrafficWithoutConsent, &facts, &bad).unwrap();
+    assert_eq!(violation.index, Some(0));
+    let withdrawn = [
+        at(0, state("ep", "consent", "accepted v1")),
+        at(1, state("ep", "consent", "v1 withdrawn for statistics")),
+        at(2, sends("ep", "/v1/reputation/file/x")),
+        at(3, sends("ep", "/v1/statistics")),
+    ];
+    assert_eq!(
+        check(
+            &no_traffic_without_consent::NoTrafficWithoutConsent,
+            &facts,
+            &withdrawn
+        )
+        .unwrap()
+        .index,
+        Some(3)
+    );
+}
+
+#[test]
+fn ep_mode_1_and_3_statistics_outside_extended_and_traffic_when_off_are_caught() {
+    let facts = facts();
+    let basic_statistics = [
+        at(0, sends("lab", "/v1/reputation/file/x")),
+        at(1, sends("lab", "/v1/statistics")),
+    ];
+    let invariant = no_statistics_outside_extended::NoStatisticsOutsideExtended;
+    assert_eq!(
+        check(&invariant, &facts, &basic_statistics).unwrap().index,
+        Some(1)
+    );
+    let switched = [
+        at(0, state("lab", "participation", "extended")),
+        at(1, sends("lab", "/v1/statistics")),
+    ];
+    assert_eq!(check(&invariant, &facts, &switched), None);
+    let off = [
+        at(0, state("ep", "participation", "off")),
+        at(1, sends("ep", "/v1/reputation/file/x")),
+    ];
+    assert_eq!(
+        check(
+            &no_statistics_outside_extended::NoTrafficWhenNotSending,
+            &facts,
+            &off
+        )
+        .unwrap()
+        .index,
+        Some(1)
+    );
+    let server_side = [at(
+        0,
+        server_request(
+            "ksn-global",
+            "dp",
+            0,
+            SeenRequest {
+                path: "/v1/statistics".into(),
+                mode: Some("basic".into()),
+                ..SeenRequest::default()
+            },
+        ),
+    )];
+    assert_eq!(check(&invariant, &facts, &server_side).unwrap().index, Some(0));
+}
+
+#[test]
+fn px_type_1_private_traffic_at_the_global_ksn_is_caught() {
+    let facts = facts();
+    let invariant = ksn_type_isolation::KsnTypeIsolation;
+    let good = [at(
+        0,
+        server_request("ksn-private", "dp", 0, SeenRequest::default()),
+    )];
+    assert_eq!(check(&invariant, &facts, &good), None);
+    let bad = [at(
+        0,
+        server_request("ksn-global", "dp", 0, SeenRequest::default()),
+    )];
+    assert_eq!(check(&invariant, &facts, &bad).unwrap().index, Some(0));
+    let license_leak = [at(
+        0,
+        server_request(
+            "ksn-global",
+            "ep",
+            0,
+            SeenRequest {
+                tenant: Some("t".into()),
+                ..SeenRequest::default()
+            },
+        ),
+    )];
+    assert!(check(&invariant, &facts, &license_leak).is_some());
+}
+
+#[test]
+fn px_cache_4_a_200_to_an_unregistered_tenant_is_caught() {
+    let facts = facts();
+    let invariant = no_cross_tenant::NoCrossTenantAnswers;
+    let lookup = |tenant: &str| SeenRequest {
+        path: "/v1/reputation/file/x".into(),
+        tenant: Some(tenant.into()),
+        ..SeenRequest::default()
+    };
+    let registered = facts.registered_at_start.iter().next().unwrap().clone();
+    let good = [
+        at(0, server_request("dp", "bank", 0, lookup(&registered))),
+        at(1, answer("dp", "bank", 0, 200)),
+    ];
+    assert_eq!(check(&invariant, &facts, &good), None);
+    let bad = [
+        at(0, server_request("dp", "bank", 0, lookup("0000000000000000"))),
+        at(1, answer("dp", "bank", 0, 200)),
+    ];
+    assert_eq!(check(&invariant, &facts, &bad).unwrap().index, Some(1));
+    let refused = [
+        at(0, server_request("dp", "bank", 0, lookup("0000000000000000"))),
+        at(1, answer("dp", "bank", 0, 401)),
+    ];
+    assert_eq!(check(&invariant, &facts, &refused), None);
+}
+
+#[test]
+fn ep_stat_1_lost_and_double_counted_records_are_caught() {
+    let mut facts = facts();
+    let upload = |key: &str, records: usize| SeenRequest {
+        path: "/v1/statistics".into(),
+        client_id: Some("ep".into()),
+        idempotency_key: Some(key.into()),
+        records,
+        ..SeenRequest::default()
+    };
+    let events = [
+        at(0, server_request("ksn-global", "ep", 0, upload("k1", 3))),
+        at(1, answer("ksn-global", "ep", 0, 202)),
+        at(2, server_request("ksn-global", "ep", 1, upload("k1", 3))),
+        at(3, answer("ksn-global", "ep", 1, 202)),
+    ];
+    facts.recorded.insert("ep".into(), 5);
+    facts.held_at_end.insert("ep".into(), (2, 0, 0));
+    assert_eq!(
+        check(&statistics_conserved::StatisticsConserved, &facts, &events),
+        None,
+        "a repeated key counts once"
+    );
+    facts.held_at_end.insert("ep".into(), (0, 0, 0));
+    let lost = check(&statistics_conserved::StatisticsConserved, &facts, &events).unwrap();
+    assert!(lost.message.contains("2 lost"), "{}", lost.message);
+    facts.recorded.insert("ep".into(), 2);
+    let twice = check(&statistics_conserved::StatisticsConserved, &facts, &events).unwrap();
+    assert!(twice.message.contains("counted twice"), "{}", twice.message);
+}
+
+#[test]
+fn ep_dns_1_public_dns_before_a_system_failure_or_when_forbidden_is_caught() {
+    let facts = facts();
+    let invariant = public_dns_only_after_failure::PublicDnsOnlyAfterFailure;
+    let dns = |host: &str, public: bool, outcome: &str| SimEventKind::Dns {
+        host: host.into(),
+        server: if public { "8.8.8.8" } else { "dns" }.into(),
+        public,
+        name: "ksn.global.test".into(),
+        outcome: outcome.into(),
+    };
+    let good = [
+        at(0, dns("ep", false, "no answer")),
+        at(1, dns("ep", true, "[10.0.0.1]")),
+    ];
+    assert_eq!(check(&invariant, &facts, &good), None);
+    let early = [
+        at(0, dns("ep", false, "[10.0.0.1]")),
+        at(1, dns("ep", true, "[10.0.0.1]")),
+    ];
+    assert_eq!(check(&invariant, &facts, &early).unwrap().index, Some(1));
+    let forbidden = [
+        at(0, dns("lab", false, "SERVFAIL")),
+        at(1, dns("lab", true, "[10.0.0.1]")),
+    ];
+    assert_eq!(check(&invariant, &facts, &forbidden).unwrap().index, Some(1));
+}
