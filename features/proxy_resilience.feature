@@ -67,3 +67,12 @@ Feature: KSN proxy under failure
     And "ep2" looks up the file "tool.exe"
     Then "ep2" gets an answer
     And "dp1" answered "ep2" with a stale verdict
+
+  @PX-TLS-1
+  Scenario: An upstream certificate that has expired is not trusted either
+    When "ep1" looks up the file "tool.exe"
+    Then "ep1" gets an answer
+    When the wall clock moves forward 400 days
+    And "ep2" looks up the file "other.exe"
+    Then the lookup of "ep2" fails with "upstream_unavailable"
+    And the Global KSN received 1 reputation request

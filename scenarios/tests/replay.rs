@@ -112,3 +112,18 @@ fn merged_partitions_equal_the_unpartitioned_run_byte_for_byte() {
     };
     assert_eq!(json(&merged), json(&whole));
 }
+
+#[test]
+fn an_undefined_step_fails_the_scenario_and_says_so() {
+    let dir = std::env::temp_dir()
+        .join(format!("ksnsim-undefined-{}", std::process::id()))
+        .join("features");
+    std::fs::create_dir_all(&dir).unwrap();
+    let feature = "Feature: a typo\n  @PX-FWD-1\n  Scenario: misspelt\n    Given a Global KSN\n    When \"ep1\" lookz up the file \"a.exe\"\n";
+    std::fs::write(dir.join("typo.feature"), feature).unwrap();
+    let report = run(&SuiteOptions::new(&dir));
+    assert_eq!(report.items[0].verdict, Verdict::Fail);
+    let message = &report.items[0].failure.as_ref().unwrap().message;
+    assert!(message.contains("no step of the library matches"), "{message}");
+    std::fs::remove_dir_all(dir.parent().unwrap()).unwrap();
+}

@@ -110,3 +110,10 @@ async fn server_delay(world: &mut KsnWorld, ksn: String, ms: u64) -> Result<(), 
         })
         .await
 }
+
+#[when(regex = r"^the wall clock moves forward (\d+) days$")]
+async fn clock_jump(world: &mut KsnWorld, days: u64) -> Result<(), String> {
+    world
+        .fault(Fault::ClockJump(Duration::from_secs(days * 86_400)))
+        .await
+}
