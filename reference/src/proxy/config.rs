@@ -5,6 +5,7 @@ use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
 
+use super::misbehave::Misbehaviour;
 use crate::http::{ServerOptions, ServerUrl};
 
 /// Everything the proxy needs to run, beyond its sockets.
@@ -20,6 +21,9 @@ pub struct ProxyConfig {
     pub stale_grace: Duration,
     /// Limits towards clients (body size, slow clients).
     pub server: ServerOptions,
+    /// Break one requirement on purpose: for the conformance suite's self-test only (see `misbehave`).
+    #[doc(hidden)]
+    pub misbehave: Option<Misbehaviour>,
 }
 
 impl ProxyConfig {
@@ -33,6 +37,7 @@ impl ProxyConfig {
             cache_capacity: Self::DEFAULT_CACHE_CAPACITY,
             stale_grace: Duration::ZERO,
             server: ServerOptions::default(),
+            misbehave: None,
         }
     }
 

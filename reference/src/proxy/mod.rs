@@ -7,16 +7,20 @@
 //! - `relay`: sending upstream and judging the answer.
 //! - `service`: the request flow that ties them together.
 //! - `error`: proxy failures as contract errors, in one place.
+//! - `misbehave`: deliberate contract breaches, for the conformance suite's self-test only (off by default).
 
 mod coalesce;
 mod config;
 mod context;
 mod error;
+mod misbehave;
 mod relay;
 mod service;
 
 pub use config::{ConfigError, ProxyConfig, ProxyConfigFile};
 pub use error::ProxyError;
+#[doc(hidden)]
+pub use misbehave::{Misbehaviour, UnknownMisbehaviour};
 pub use service::ProxyStats;
 
 use rustls::ClientConfig;
@@ -37,6 +41,10 @@ pub struct KsnProxy {
 impl KsnProxy {
     /// `trust` verifies an `https` upstream (PX-TLS-1); without it only an `http` upstream works.
     pub fn new(config: ProxyConfig, net: SharedNet, trust: Option<Arc<ClientConfig>>) -> Self {
+        let trust = match config.misbehave {
+            Some(Misbehaviour::NoTlsVerify) => Some(misbehave::accept_any_certificate()),
+            _ => trust,
+        };
         let client = HttpClient::new(net, trust, config.upstream_timeout);
         Self {
             core: Arc::new(ProxyCore::new(config, client)),

@@ -16,6 +16,7 @@ use super::coalesce::{Inflight, Role};
 use super::config::ProxyConfig;
 use super::context::ClientContext;
 use super::error::ProxyError;
+use super::misbehave::{ErrorCache, Misbehaviour};
 use super::relay::{relay_error, relay_uncached, relayed, says_upstream_down, send};
 use crate::verdict_cache::{Cache, CacheKey, Cached};
 
@@ -35,6 +36,8 @@ pub(crate) struct ProxyCore {
     client: HttpClient,
     cache: Mutex<Cache>,
     inflight: Inflight<CacheKey, Answer>,
+    /// Used only under the `cache-errors` misbehaviour (conformance self-test).
+    errors: ErrorCache,
     hits: AtomicU64,
     upstream_requests: AtomicU64,
     stale: AtomicU64,
@@ -48,6 +51,7 @@ impl ProxyCore {
             client,
             cache,
             inflight: Inflight::default(),
+            errors: ErrorCache::default(),
             hits: AtomicU64::new(0),
             upstream_requests: AtomicU64::new(0),
             stale: AtomicU64::new(0),
@@ -69,8 +73,11 @@ impl ProxyCore {
             ApiRequest::Lookup(object) => Ok(self.lookup(object, &context).await),
             ApiRequest::Batch => self.batch(&request.body, &context).await,
             ApiRequest::Statistics => {
-                StatisticsBatch::from_json(&request.body)?;
+                let records = StatisticsBatch::from_json(&request.body)?.records.len();
                 let upload = OutgoingRequest::post("/v1/statistics", request.body.clone());
+                if self.misbehaves(Misbehaviour::EarlyAck) {
+                    return Ok(self.acknowledge_early(&context, upload, records));
+                }
                 let answer = self.send(&context, upload).await?;
                 relay_uncached(&self.config.upstream, &answer, |body| {
                     serde_json::from_slice::<StatisticsAccepted>(body).is_ok()
@@ -91,6 +98,44 @@ impl ProxyCore {
         }
     }
 
+    fn misbehaves(&self, kind: Misbehaviour) -> bool {
+        self.config.misbehave == Some(kind)
+    }
+
+    /// Misbehaviour `early-ack` (conformance self-test only): 202 now, the upload in the background.
+    fn acknowledge_early(&self, context: &ClientContext, upload: OutgoingRequest, records: usize) -> Answer {
+        self.upstream_requests.fetch_add(1, Ordering::Relaxed);
+        let (client, upstream, context) =
+            (self.client.clone(), self.config.upstream.clone(), context.clone());
+        tokio::spawn(async move {
+            let _ = send(&client, &upstream, &context, upload).await;
+        });
+        let body =
+            serde_json::to_vec(&StatisticsAccepted { accepted: records }).expect("a count always serializes");
+        json_answer(202, body).with_header(header::KSN_CACHE, "miss")
+    }
+
+    /// The cache key of `object` for this client; misbehaviour `shared-cache` leaves the tenant out.
+    fn key(&self, context: &ClientContext, object: ObjectRef) -> CacheKey {
+        let mut key = context.key(object);
+        if self.misbehaves(Misbehaviour::SharedCache) {
+            key.tenant = None;
+        }
+        key
+    }
+
+    /// Misbehaviour `cache-errors` (conformance self-test only): keeps a relayed error like a verdict.
+    fn remember_error(
+        &self,
+        key: &CacheKey,
+        relayed: Result<Answer, ProxyError>,
+    ) -> Result<Answer, ProxyError> {
+        if let (true, Ok(answer)) = (self.misbehaves(Misbehaviour::CacheErrors), &relayed) {
+            self.errors.put(key.clone(), answer.clone());
+        }
+        relayed
+    }
+
     async fn send(&self, context: &ClientContext, request: OutgoingRequest) -> Result<Answer, ProxyError> {
         self.upstream_requests.fetch_add(1, Ordering::Relaxed);
         send(&self.client, &self.config.upstream, context, request).await
@@ -105,6 +150,12 @@ impl ProxyCore {
     }
 
     fn store(&self, key: CacheKey, reputation: Reputation, ttl_seconds: u64) {
+        // Misbehaviour `ignore-ttl` (conformance self-test only): a day, whatever the upstream said.
+        let ttl_seconds = if self.misbehaves(Misbehaviour::IgnoreTtl) {
+            24 * 3600
+        } else {
+            ttl_seconds
+        };
         let mut cache = self
             .cache
             .lock()
@@ -119,7 +170,12 @@ impl ProxyCore {
 
     /// A single lookup: cache, else one upstream request per key however many clients ask at once.
     async fn lookup(&self, object: ObjectRef, context: &ClientContext) -> Answer {
-        let key = context.key(object);
+        let key = self.key(context, object);
+        if self.misbehaves(Misbehaviour::CacheErrors)
+            && let Some(error) = self.errors.get(&key)
+        {
+            return error;
+        }
         let stale = match self.cached(&key) {
             Cached::Fresh(reputation) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
@@ -152,7 +208,7 @@ impl ProxyCore {
             .await
         {
             Ok(answer) if answer.status.is_success() => self.accept_single(key, &answer),
-            Ok(answer) => relay_error(&self.config.upstream, &answer),
+            Ok(answer) => self.remember_error(key, relay_error(&self.config.upstream, &answer)),
             Err(err) => Err(err),
         };
         let down = match &outcome {
@@ -192,7 +248,12 @@ impl ProxyCore {
     /// A batch: hits from the cache, the misses (each object once) in one upstream batch (PX-CACHE-5).
     async fn batch(&self, body: &[u8], context: &ClientContext) -> Result<Answer, ProxyError> {
         let request = BatchRequest::from_json(body)?;
-        let keys: Vec<CacheKey> = request.objects.iter().cloned().map(|o| context.key(o)).collect();
+        let keys: Vec<CacheKey> = request
+            .objects
+            .iter()
+            .cloned()
+            .map(|o| self.key(context, o))
+            .collect();
         let mut results: Vec<Option<Reputation>> = Vec::with_capacity(keys.len());
         let mut stale: Vec<Option<Reputation>> = Vec::with_capacity(keys.len());
         for key in &keys {
@@ -250,7 +311,11 @@ impl ProxyCore {
             .map_err(|err| ProxyError::garbage(&self.config.upstream, err.to_string()))?;
         for reputation in &fetched.results {
             let ttl = reputation.ttl;
-            self.store(context.key(reputation.object.clone()), reputation.clone(), ttl);
+            self.store(
+                self.key(context, reputation.object.clone()),
+                reputation.clone(),
+                ttl,
+            );
         }
         let merged = request
             .objects
