@@ -84,6 +84,10 @@ pub struct ConformanceArgs {
     /// Run only the checks whose id starts with this (e.g. PX-CACHE).
     #[arg(long)]
     pub only: Option<String>,
+    /// How many entries the proxy's cache holds (as it was started): enables the bound and LRU check
+    /// (PX-CACHE-7), which is reported not tested otherwise.
+    #[arg(long)]
+    pub cache_capacity: Option<usize>,
     /// Where to write the reports.
     #[arg(long, default_value = "reports/out/conformance")]
     pub report: PathBuf,

@@ -6,6 +6,7 @@
 //! - [`invariants`]: checkers over a trace, each named by its requirement id.
 //! - [`world`]: a topology running on turmoil, driven by actions and faults; [`simulation`]: `ksnsim sim`.
 //! - [`trace`]: structured events recorded by every host, stamped with simulated time.
+//! - [`conformance`]: `ksnsim conformance`, third-party proxies checked over real loopback sockets.
 //!
 //! ```text
 //! topology ─▶ world (turmoil Sim on its own thread) ─▶ hosts: reference agent/proxy, mocks, DNS
@@ -16,6 +17,7 @@
 
 pub mod bench;
 pub mod catalogue;
+pub mod conformance;
 pub mod duration;
 pub mod invariants;
 pub mod sim;

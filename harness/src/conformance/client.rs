@@ -40,12 +40,19 @@ impl ProxyClient {
     ) -> Result<Answer, ClientError> {
         let shown = describe_request(&request);
         let (answer, took) = self.send_timed(request).await;
-        findings.note(format!("{shown} -> {} ({} ms)", describe(&answer), took.as_millis()));
+        findings.note(format!(
+            "{shown} -> {} ({} ms)",
+            describe(&answer),
+            took.as_millis()
+        ));
         answer
     }
 
     /// Sends `request`; returns the outcome and how long it took.
-    pub(crate) async fn send_timed(&self, request: OutgoingRequest) -> (Result<Answer, ClientError>, Duration) {
+    pub(crate) async fn send_timed(
+        &self,
+        request: OutgoingRequest,
+    ) -> (Result<Answer, ClientError>, Duration) {
         let started = Instant::now();
         let answer = self.http.send(&self.url, request).await;
         (answer, started.elapsed())
@@ -102,17 +109,23 @@ pub(crate) fn reputation(answer: &Result<Answer, ClientError>) -> Option<Reputat
     Reputation::from_json(&answer.body).ok()
 }
 
-/// Whether `answer` is the origin's reputation: same object, verdict and source, ttl no longer than its.
+/// Whether `answer` is the origin's reputation: same object, verdict and source. (How long it may be kept is
+/// PX-CACHE-2's question: see `ttl_within`.)
 pub(crate) fn answers_as_origin(answer: &Result<Answer, ClientError>, origin: &Reputation) -> bool {
     reputation(answer).is_some_and(|got| same_as_origin(&got, origin))
 }
 
-/// Whether `got` is `origin`, its ttl counted down at most.
+/// Whether `got` is `origin`'s verdict on the same object from the same kind of KSN.
 pub(crate) fn same_as_origin(got: &Reputation, origin: &Reputation) -> bool {
-    got.object == origin.object
-        && got.verdict == origin.verdict
-        && got.source == origin.source
-        && got.ttl <= origin.ttl
+    got.object == origin.object && got.verdict == origin.verdict && got.source == origin.source
+}
+
+/// Whether the answer's ttl (in the body and in `Cache-Control: max-age`, if any) is at most `seconds`.
+pub(crate) fn ttl_within(answer: &Result<Answer, ClientError>, seconds: u64) -> bool {
+    let max_age_ok = answer
+        .as_ref()
+        .is_ok_and(|a| a.max_age().is_none_or(|age| age <= seconds));
+    max_age_ok && reputation(answer).is_some_and(|r| r.ttl <= seconds)
 }
 
 /// Whether `answer` is the contract error `code` with its status.

@@ -17,7 +17,9 @@ pub const PLACEHOLDERS: [&str; 3] = ["{listen}", "{upstream}", "{ca}"];
 /// A proxy command that cannot be used; the message says how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
-    #[error("the command is empty: give the program and its arguments, e.g. 'ksn-proxy --listen {{listen}} --upstream {{upstream}} --ca {{ca}}'")]
+    #[error(
+        "the command is empty: give the program and its arguments, e.g. 'ksn-proxy --listen {{listen}} --upstream {{upstream}} --ca {{ca}}'"
+    )]
     Empty,
     #[error("a {quote} quote is not closed: close it, or escape it with a backslash")]
     UnclosedQuote { quote: char },
@@ -77,9 +79,10 @@ impl ProxyCommand {
 
     /// The program's file name, to name the implementation in reports (`ksn-proxy`).
     pub fn program_name(&self) -> String {
-        Path::new(self.program())
-            .file_name()
-            .map_or_else(|| self.program().to_owned(), |name| name.to_string_lossy().into_owned())
+        Path::new(self.program()).file_name().map_or_else(
+            || self.program().to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        )
     }
 
     /// The program's path: as given when it contains a `/`, else the first match on `PATH`.

@@ -64,10 +64,6 @@ impl Findings {
         self.broken.get_or_insert(what);
     }
 
-    pub(crate) fn failed(&self) -> bool {
-        !self.failures.is_empty()
-    }
-
     /// Pass with `summary` when every expectation held; else fail, naming the first that did not.
     pub(crate) fn conclude(self, summary: impl Into<String>) -> Outcome {
         if let Some(broken) = self.broken {
@@ -75,25 +71,21 @@ impl Findings {
         }
         match self.failures.as_slice() {
             [] => Outcome::new(Verdict::Pass, summary, self.evidence),
-            [only] => Outcome::new(Verdict::Fail, only.clone(), self.evidence),
+            [only] => Outcome::new(Verdict::Fail, format!("expected: {only}"), self.evidence),
             [first, rest @ ..] => Outcome::new(
                 Verdict::Fail,
-                format!("{first} (and {} more)", rest.len()),
+                format!("expected: {first} (and {} more)", rest.len()),
                 self.evidence,
             ),
         }
     }
 
-    /// For optional behaviour (MAY): pass with `summary` when everything held, else not applicable with
-    /// the first expectation that did not hold. Never a failure.
-    pub(crate) fn conclude_optional(self, summary: impl Into<String>) -> Outcome {
+    /// For optional behaviour (MAY): pass with `summary` when every expectation held, else not applicable
+    /// because of `absent` (what the proxy does instead). Never a failure.
+    pub(crate) fn conclude_optional(self, summary: impl Into<String>, absent: impl Into<String>) -> Outcome {
         let outcome = self.conclude(summary);
         match outcome.verdict {
-            Verdict::Fail => Outcome::new(
-                Verdict::NotApplicable,
-                format!("optional behaviour not offered: {}", outcome.reason),
-                outcome.evidence,
-            ),
+            Verdict::Fail => Outcome::new(Verdict::NotApplicable, absent, outcome.evidence),
             _ => outcome,
         }
     }
@@ -112,7 +104,7 @@ mod tests {
         findings.expect(false, "c");
         let outcome = findings.conclude("all good");
         assert_eq!(outcome.verdict, Verdict::Fail);
-        assert_eq!(outcome.reason, "b (and 1 more)");
+        assert_eq!(outcome.reason, "expected: b (and 1 more)");
         assert_eq!(outcome.evidence, ["sent x", "ok: a", "FAILED: b", "FAILED: c"]);
     }
 
@@ -124,7 +116,11 @@ mod tests {
         assert_eq!(broken.conclude("-").verdict, Verdict::Error);
         let mut optional = Findings::default();
         optional.expect(false, "no stale answer");
-        assert_eq!(optional.conclude_optional("-").verdict, Verdict::NotApplicable);
+        let outcome = optional.conclude_optional("-", "offers no stale answers");
+        assert_eq!(
+            (outcome.verdict, outcome.reason.as_str()),
+            (Verdict::NotApplicable, "offers no stale answers")
+        );
         assert_eq!(Findings::default().conclude("fine").verdict, Verdict::Pass);
     }
 }

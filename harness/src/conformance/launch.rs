@@ -15,12 +15,13 @@ use tokio::time::Instant;
 use ksnsim_mocks::Running;
 use ksnsim_reference::clock::SystemClock;
 use ksnsim_reference::http::ServerUrl;
-use ksnsim_reference::net::RealNet;
+use ksnsim_reference::net::{Net, RealNet};
 use ksnsim_reference::proxy::{KsnProxy, ProxyConfig};
 use ksnsim_reference::tls;
 
 use super::command::{Placeholders, ProxyCommand};
 use super::plan::{ConfigureProxy, Launcher};
+use super::ports::free_loopback_port;
 
 /// How many lines of the proxy's output are kept for evidence.
 const TAIL_LINES: usize = 20;
@@ -138,6 +139,20 @@ async fn launch_command(
     ca_path: &Path,
     startup: Duration,
 ) -> Result<LaunchedProxy, LaunchError> {
+    // A proxy that exits at once may have lost its port to another program in the moment between ksnsim
+    // picking it and the proxy binding it: one more try, on another port, tells that apart from a broken start.
+    match launch_once(command, upstream, ca_path, startup).await {
+        Err(LaunchError::Exited { .. }) => launch_once(command, upstream, ca_path, startup).await,
+        launched => launched,
+    }
+}
+
+async fn launch_once(
+    command: &ProxyCommand,
+    upstream: &ServerUrl,
+    ca_path: &Path,
+    startup: Duration,
+) -> Result<LaunchedProxy, LaunchError> {
     let listen = free_loopback_port().map_err(|source| LaunchError::Spawn {
         program: command.program().to_owned(),
         source,
@@ -172,12 +187,6 @@ async fn launch_command(
     })
 }
 
-/// A loopback port that was free a moment ago: bind port 0, read the port, let it go.
-fn free_loopback_port() -> io::Result<SocketAddr> {
-    let probe = std::net::TcpListener::bind(("127.0.0.1", 0))?;
-    probe.local_addr()
-}
-
 /// Polls until the proxy accepts a TCP connection, exits, or `startup` passes.
 async fn wait_until_listening(
     child: &mut Child,
@@ -186,7 +195,6 @@ async fn wait_until_listening(
     startup: Duration,
 ) -> Result<(), LaunchError> {
     let deadline = Instant::now() + startup;
-    let net = RealNet;
     loop {
         if let Ok(Some(status)) = child.try_wait() {
             // Give the output readers a moment to collect the last words.
@@ -197,10 +205,11 @@ async fn wait_until_listening(
                 tail: tail.lines(),
             });
         }
-        let attempt = tokio::time::timeout(Duration::from_millis(500), async {
-            ksnsim_reference::net::Net::connect(&net, listen).await
-        });
-        if let Ok(Ok(_connection)) = attempt.await {
+        let attempt = tokio::time::timeout(Duration::from_millis(500), RealNet.connect(listen));
+        // Connected, and still alive: it is the proxy listening (not someone else on a reused port).
+        if let Ok(Ok(_connection)) = attempt.await
+            && matches!(child.try_wait(), Ok(None))
+        {
             return Ok(());
         }
         if Instant::now() >= deadline {

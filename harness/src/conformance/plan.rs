@@ -11,6 +11,9 @@ use ksnsim_reference::proxy::ProxyConfig;
 
 use super::command::ProxyCommand;
 
+/// The largest cache capacity PX-CACHE-7 fills (one lookup per entry); larger ones are not tested.
+pub const MAX_CAPACITY_TESTED: usize = 5000;
+
 /// Sets up an in-process reference proxy (its upstream is filled in by the driver).
 pub type ConfigureProxy = Arc<dyn Fn(&mut ProxyConfig) + Send + Sync>;
 
@@ -97,7 +100,11 @@ pub struct ConformancePlan {
 
 impl ConformancePlan {
     /// A plan with no Private proxy, no filter, default bounds, the CA under `pki_dir`.
-    pub fn new(proxy: ProxyUnderTest, implementation: impl Into<String>, pki_dir: impl Into<PathBuf>) -> Self {
+    pub fn new(
+        proxy: ProxyUnderTest,
+        implementation: impl Into<String>,
+        pki_dir: impl Into<PathBuf>,
+    ) -> Self {
         Self {
             proxy,
             private: None,

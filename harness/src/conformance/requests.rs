@@ -18,7 +18,10 @@ pub(crate) fn object(check: &str, n: u32) -> ObjectRef {
 
 /// URL object `n` of check `check` (with characters that must be percent-encoded).
 pub(crate) fn url_object(check: &str, n: u32) -> ObjectRef {
-    let url = format!("https://conformance.test/{}/{n}?q=a%20b&r=c", check.replace('/', "-"));
+    let url = format!(
+        "https://conformance.test/{}/{n}?q=a%20b&r=c",
+        check.replace('/', "-")
+    );
     ObjectRef::Url(url.parse().expect("the check URLs are valid object URLs"))
 }
 
@@ -55,7 +58,9 @@ pub(crate) fn licensed(request: OutgoingRequest, key: &str) -> OutgoingRequest {
 
 /// `request` without `header` (case-insensitive).
 pub(crate) fn without(mut request: OutgoingRequest, header: &str) -> OutgoingRequest {
-    request.headers.retain(|(name, _)| !name.eq_ignore_ascii_case(header));
+    request
+        .headers
+        .retain(|(name, _)| !name.eq_ignore_ascii_case(header));
     request
 }
 

@@ -47,7 +47,10 @@ impl Session {
 
     /// The proxy's last output lines (when ksnsim started it as a command).
     pub(crate) fn proxy_output(&self) -> Vec<String> {
-        self.launched.as_ref().map(LaunchedProxy::tail).unwrap_or_default()
+        self.launched
+            .as_ref()
+            .map(LaunchedProxy::tail)
+            .unwrap_or_default()
     }
 
     /// Stops the proxy (when ksnsim started it) and the upstream.
@@ -67,7 +70,6 @@ pub(crate) struct ChainSession {
     pub admin: ProxyClient,
     /// The distribution point's proxy, which endpoints talk to.
     pub point: ProxyClient,
-    pub settings: Settings,
     launched: Vec<LaunchedProxy>,
 }
 
@@ -75,14 +77,12 @@ impl ChainSession {
     pub(crate) fn new(
         upstream: Upstream,
         (admin, point): (ProxyClient, ProxyClient),
-        settings: Settings,
         launched: Vec<LaunchedProxy>,
     ) -> Self {
         Self {
             upstream,
             admin,
             point,
-            settings,
             launched,
         }
     }

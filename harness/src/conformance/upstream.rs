@@ -18,6 +18,7 @@ use ksnsim_reference::rng::SharedRng;
 use ksnsim_reference::tls;
 
 use super::error::ConformanceError;
+use super::ports::free_loopback_port;
 
 /// The licenses a Private KSN upstream knows; `TENANT-C` is deliberately not registered.
 pub(crate) const REGISTERED_KEYS: [&str; 2] = ["TENANT-A", "TENANT-B"];
@@ -33,7 +34,26 @@ pub(crate) struct Upstream {
 }
 
 impl Upstream {
-    /// Starts a mock of `kind` on `addr` (port 0 picks one), serving `cert`.
+    /// Starts a mock of `kind` on a loopback port of its own (see `ports`), serving `cert`.
+    pub(crate) async fn start_on_loopback(
+        kind: KsnType,
+        cert: &ServerCert,
+    ) -> Result<Self, ConformanceError> {
+        // The port was free a moment ago; a few tries cover another program binding it meanwhile.
+        let mut last = None;
+        for _ in 0..5 {
+            let addr = free_loopback_port().map_err(ConformanceError::Upstream)?;
+            match Self::start(kind, cert, addr).await {
+                Err(ConformanceError::UpstreamListen { source, .. }) => last = Some(source),
+                started => return started,
+            }
+        }
+        Err(ConformanceError::Upstream(last.unwrap_or_else(|| {
+            io::Error::new(io::ErrorKind::AddrInUse, "no loopback port could be bound")
+        })))
+    }
+
+    /// Starts a mock of `kind` on `addr`, serving `cert`.
     pub(crate) async fn start(
         kind: KsnType,
         cert: &ServerCert,
@@ -50,10 +70,7 @@ impl Upstream {
         let running = mock
             .start(&net, addr, Some(tls.clone()))
             .await
-            .map_err(|source| match addr.port() {
-                0 => ConformanceError::Upstream(source),
-                _ => ConformanceError::UpstreamListen { addr, source },
-            })?;
+            .map_err(|source| ConformanceError::UpstreamListen { addr, source })?;
         let addr = running.addr();
         let url = format!("https://{addr}")
             .parse()
@@ -86,7 +103,11 @@ impl Upstream {
     pub(crate) async fn bring_back(&self) -> io::Result<()> {
         let mut running = self.running.lock().await;
         if running.is_none() {
-            *running = Some(self.mock.start(&self.net, self.addr, Some(self.tls.clone())).await?);
+            *running = Some(
+                self.mock
+                    .start(&self.net, self.addr, Some(self.tls.clone()))
+                    .await?,
+            );
         }
         Ok(())
     }

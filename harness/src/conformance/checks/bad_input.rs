@@ -24,7 +24,13 @@ pub(super) async fn bad_path(s: &Session) -> Outcome {
 }
 
 pub(super) async fn bad_hash(s: &Session) -> Outcome {
-    one_refusal(s, "PX-ERR-2/bad-hash", call("/v1/reputation/file/not-a-hash"), ErrorCode::BadRequest).await
+    one_refusal(
+        s,
+        "PX-ERR-2/bad-hash",
+        call("/v1/reputation/file/not-a-hash"),
+        ErrorCode::BadRequest,
+    )
+    .await
 }
 
 pub(super) async fn bad_json(s: &Session) -> Outcome {
@@ -43,7 +49,13 @@ pub(super) async fn bad_header(s: &Session) -> Outcome {
 
 pub(super) async fn oversized_batch(s: &Session) -> Outcome {
     let objects: Vec<ObjectRef> = (0..101).map(|n| object("PX-ERR-2/oversized-batch", n)).collect();
-    one_refusal(s, "PX-ERR-2/oversized-batch", batch(&objects), ErrorCode::TooLarge).await
+    one_refusal(
+        s,
+        "PX-ERR-2/oversized-batch",
+        batch(&objects),
+        ErrorCode::TooLarge,
+    )
+    .await
 }
 
 pub(super) async fn oversized_body(s: &Session) -> Outcome {
@@ -73,7 +85,11 @@ async fn refused(s: &Session, f: &mut Findings, request: OutgoingRequest, expect
 async fn still_serving(s: &Session, f: &mut Findings, id: &str) {
     let x = object(id, 1000);
     let (answer, took) = s.proxy.send_timed(lookup(&x)).await;
-    f.note(format!("a normal lookup -> {} ({} ms)", describe(&answer), took.as_millis()));
+    f.note(format!(
+        "a normal lookup -> {} ({} ms)",
+        describe(&answer),
+        took.as_millis()
+    ));
     f.expect(
         answers_as_origin(&answer, &s.upstream.mock.reputation(&x)) && took <= PROMPT_ANSWER,
         format!(
@@ -106,5 +122,7 @@ pub(super) async fn slow_client(s: &Session) -> Outcome {
     tokio::time::sleep(Duration::from_millis(100)).await;
     still_serving(s, &mut f, "PX-ERR-2/slow-client").await;
     drop(stalled);
-    f.conclude(format!("{STALLED} stalled clients did not keep the proxy from answering others"))
+    f.conclude(format!(
+        "{STALLED} stalled clients did not keep the proxy from answering others"
+    ))
 }

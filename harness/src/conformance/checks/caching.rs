@@ -7,13 +7,13 @@ use std::time::Duration;
 use ksnsim_mocks::{Fault, LoggedRequest};
 use ksnsim_reference::protocol::{BatchAnswer, ObjectRef, Verdict};
 
-use crate::conformance::client::{answers_as_origin, describe, is_success, reputation, same_as_origin};
+use crate::conformance::client::{
+    answers_as_origin, describe, is_success, reputation, same_as_origin, ttl_within,
+};
 use crate::conformance::findings::{Findings, Outcome};
+use crate::conformance::plan::MAX_CAPACITY_TESTED;
 use crate::conformance::requests::{batch, lookup, object, without};
 use crate::conformance::session::Session;
-
-/// The largest cache capacity PX-CACHE-7 fills (one lookup per entry); larger ones are not tested.
-pub(crate) const MAX_CAPACITY_TESTED: usize = 5000;
 
 pub(super) async fn repeated_lookups(s: &Session) -> Outcome {
     let mut f = Findings::default();
@@ -24,7 +24,10 @@ pub(super) async fn repeated_lookups(s: &Session) -> Outcome {
         let answer = s.proxy.send(&mut f, lookup(&x)).await;
         all_right &= answers_as_origin(&answer, &origin);
     }
-    f.expect(all_right, "all 5 lookups came back with the upstream's reputation");
+    f.expect(
+        all_right,
+        "all 5 lookups came back with the upstream's reputation",
+    );
     let hits = s.upstream.lookups_of(&x);
     f.expect(
         hits == 1,
@@ -42,6 +45,11 @@ pub(super) async fn refetch_after_ttl(s: &Session) -> Outcome {
         reputation(&first).is_some_and(|r| r.verdict == Verdict::Untrusted),
         "the first lookup got the upstream's verdict (untrusted, ttl 1 s)",
     );
+    let cached = s.proxy.send(&mut f, lookup(&x)).await;
+    f.expect(
+        ttl_within(&cached, 1),
+        "an answer within the ttl claimed no longer life than the upstream's 1 s (ttl and max-age)",
+    );
     s.upstream.set(&x, Verdict::Trusted, 1);
     f.note("the upstream's verdict changed to trusted; waiting 2 s for the 1 s ttl to pass");
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -55,7 +63,7 @@ pub(super) async fn refetch_after_ttl(s: &Session) -> Outcome {
         reputation(&again).is_some_and(|r| r.verdict == Verdict::Trusted),
         "after the ttl the lookup got the upstream's new verdict (trusted)",
     );
-    f.conclude("fetched again after the 1 s ttl, with the new verdict")
+    f.conclude("kept no longer than the 1 s ttl; fetched again after it, with the new verdict")
 }
 
 pub(super) async fn unavailable_not_cached(s: &Session) -> Outcome {
@@ -76,11 +84,16 @@ async fn error_not_cached(s: &Session, id: &str, fault: Fault, shown: &str) -> O
     f.note(format!("the upstream answers {shown} from now on"));
     for _ in 0..2 {
         let answer = s.proxy.send(&mut f, lookup(&x)).await;
-        f.expect(!is_success(&answer), format!("the upstream's {shown} came back as an error"));
+        f.expect(
+            !is_success(&answer),
+            format!("the upstream's {shown} came back as an error"),
+        );
     }
     s.upstream.mock.set_fault(None);
     recovered(s, &mut f, &x, shown).await;
-    f.conclude(format!("each lookup under {shown} went upstream; the error was never answered from cache"))
+    f.conclude(format!(
+        "each lookup under {shown} went upstream; the error was never answered from cache"
+    ))
 }
 
 pub(super) async fn refused_not_cached(s: &Session) -> Outcome {
@@ -100,7 +113,9 @@ async fn recovered(s: &Session, f: &mut Findings, x: &ObjectRef, shown: &str) {
     let during = s.upstream.lookups_of(x);
     f.expect(
         during >= 2,
-        format!("both lookups during the {shown} reached the upstream ({during} did): the error was not cached"),
+        format!(
+            "both lookups during the {shown} reached the upstream ({during} did): the error was not cached"
+        ),
     );
     let after = s.proxy.send(f, lookup(x)).await;
     f.expect(
@@ -118,7 +133,10 @@ pub(super) async fn partial_batch(s: &Session) -> Outcome {
     s.upstream.mock.clear_log();
     let objects = [b.clone(), a.clone(), c.clone()];
     let answer = s.proxy.send(&mut f, batch(&objects)).await;
-    f.expect(batch_matches(&answer, &objects, s), "the batch [B, A, C] came back with the upstream's reputations, in order");
+    f.expect(
+        batch_matches(&answer, &objects, s),
+        "the batch [B, A, C] came back with the upstream's reputations, in order",
+    );
     let forwarded = forwarded_objects(&s.upstream.mock.log());
     s.upstream.log_lines().into_iter().for_each(|line| f.note(line));
     f.expect(
@@ -127,9 +145,15 @@ pub(super) async fn partial_batch(s: &Session) -> Outcome {
     );
     s.upstream.mock.clear_log();
     let again = s.proxy.send(&mut f, batch(&objects)).await;
-    f.expect(batch_matches(&again, &objects, s), "the same batch again came back right");
+    f.expect(
+        batch_matches(&again, &objects, s),
+        "the same batch again came back right",
+    );
     let more = forwarded_objects(&s.upstream.mock.log());
-    f.expect(more == 0, format!("the same batch again was answered from cache ({more} object(s) went upstream)"));
+    f.expect(
+        more == 0,
+        format!("the same batch again was answered from cache ({more} object(s) went upstream)"),
+    );
     f.conclude("the batch's cached object was answered locally; only the misses went upstream")
 }
 
@@ -167,14 +191,22 @@ pub(super) async fn coalescing(s: &Session) -> Outcome {
     let x = object("PX-CACHE-6", 1);
     let origin = s.upstream.mock.reputation(&x);
     s.upstream.mock.set_fault(Some(Fault::Delay { ms: 500 }));
-    f.note(format!("the upstream takes 500 ms per answer; {CONCURRENT} identical lookups at once"));
+    f.note(format!(
+        "the upstream takes 500 ms per answer; {CONCURRENT} identical lookups at once"
+    ));
     let answers = join_all((0..CONCURRENT).map(|_| s.proxy.send_timed(lookup(&x)))).await;
     s.upstream.mock.set_fault(None);
     for (answer, took) in &answers {
-        f.note(format!("lookup -> {} ({} ms)", describe(answer), took.as_millis()));
+        f.note(format!(
+            "lookup -> {} ({} ms)",
+            describe(answer),
+            took.as_millis()
+        ));
     }
     f.expect(
-        answers.iter().all(|(answer, _)| answers_as_origin(answer, &origin)),
+        answers
+            .iter()
+            .all(|(answer, _)| answers_as_origin(answer, &origin)),
         format!("all {CONCURRENT} lookups came back with the upstream's reputation"),
     );
     let hits = s.upstream.lookups_of(&x);
@@ -182,7 +214,9 @@ pub(super) async fn coalescing(s: &Session) -> Outcome {
         hits == 1,
         format!("{CONCURRENT} concurrent identical misses cost {hits} upstream request(s); expected 1"),
     );
-    f.conclude(format!("{CONCURRENT} concurrent identical misses, 1 upstream request"))
+    f.conclude(format!(
+        "{CONCURRENT} concurrent identical misses, 1 upstream request"
+    ))
 }
 
 pub(super) async fn bounded_lru(s: &Session) -> Outcome {
@@ -205,23 +239,37 @@ pub(super) async fn bounded_lru(s: &Session) -> Outcome {
         failed == 0,
         format!("{capacity} distinct lookups filled the cache ({failed} got no reputation)"),
     );
-    s.proxy.send(&mut f, lookup(&item(0))).await;
-    f.note("entry 0 used again, so entry 1 is now the least recently used");
-    s.proxy.send(&mut f, lookup(&item(capacity))).await;
-    f.note(format!("entry {capacity} added: the cache is over its capacity by one"));
-    s.proxy.send(&mut f, lookup(&item(0))).await;
+    for (n, what) in [
+        (0, "entry 0 used again, so entry 1 is now the least recently used"),
+        (capacity, "one entry more than the capacity"),
+        (0, "entry 0 asked for again"),
+    ] {
+        let answer = s.proxy.send(&mut f, lookup(&item(n))).await;
+        f.expect(
+            reputation(&answer).is_some(),
+            format!("{what}: answered with a reputation"),
+        );
+    }
     let kept = s.upstream.lookups_of(&item(0));
     f.expect(
         kept == 1,
         format!("the recently used entry 0 stayed cached ({kept} upstream request(s) for it; expected 1)"),
     );
-    s.proxy.send(&mut f, lookup(&item(1))).await;
+    let answer = s.proxy.send(&mut f, lookup(&item(1))).await;
+    f.expect(
+        reputation(&answer).is_some(),
+        "entry 1 asked for again: answered with a reputation",
+    );
     let evicted = s.upstream.lookups_of(&item(1));
     f.expect(
         evicted == 2,
-        format!("the least recently used entry 1 was evicted ({evicted} upstream request(s) for it; expected 2)"),
+        format!(
+            "the least recently used entry 1 was evicted ({evicted} upstream request(s) for it; expected 2)"
+        ),
     );
-    f.conclude(format!("{capacity} entries kept; the least recently used went first"))
+    f.conclude(format!(
+        "{capacity} entries kept; the least recently used went first"
+    ))
 }
 
 /// Looks up `capacity` distinct objects; returns how many did not get a reputation.

@@ -45,12 +45,20 @@ pub(super) async fn through_two_proxies(c: &ChainSession) -> Outcome {
     );
     let key = "chain-1-upload";
     let uploaded = c.point.send(&mut f, upload(2, key)).await;
-    f.expect(status(&uploaded) == Some(202), "the upload through the chain got 202");
+    f.expect(
+        status(&uploaded) == Some(202),
+        "the upload through the chain got 202",
+    );
     let relayed = c
         .upstream
-        .await_count(1, Duration::from_secs(2), |r| r.idempotency_key.as_deref() == Some(key))
+        .await_count(1, Duration::from_secs(2), |r| {
+            r.idempotency_key.as_deref() == Some(key)
+        })
         .await;
-    f.expect(relayed >= 1, "the upload reached the KSN with its Idempotency-Key");
+    f.expect(
+        relayed >= 1,
+        "the upload reached the KSN with its Idempotency-Key",
+    );
     c.upstream.mock.set_fault(Some(Fault::Unavailable));
     let down = c.point.send(&mut f, lookup(&object(id, 3))).await;
     c.upstream.mock.set_fault(None);

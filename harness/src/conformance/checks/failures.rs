@@ -18,7 +18,10 @@ pub(super) async fn upstream_down(s: &Session) -> Outcome {
     let id = "PX-ERR-1/down";
     let bound = s.settings.bounds.answer;
     s.upstream.take_down().await;
-    f.note(format!("the upstream is down (connections to {} refused)", s.upstream.url));
+    f.note(format!(
+        "the upstream is down (connections to {} refused)",
+        s.upstream.url
+    ));
     let requests = [
         ("a lookup", lookup(&object(id, 1))),
         ("a batch", batch(&[object(id, 2)])),
@@ -26,12 +29,19 @@ pub(super) async fn upstream_down(s: &Session) -> Outcome {
     ];
     for (what, request) in requests {
         let (answer, took) = s.proxy.send_timed(request).await;
-        f.note(format!("{what} -> {} ({} ms)", describe(&answer), took.as_millis()));
+        f.note(format!(
+            "{what} -> {} ({} ms)",
+            describe(&answer),
+            took.as_millis()
+        ));
         f.expect(
             status(&answer).is_some_and(|code| GATEWAY_ERRORS.contains(&code)),
             format!("{what} got 502 or 504"),
         );
-        f.expect(took <= bound, format!("{what} was answered within {} s", bound.as_secs()));
+        f.expect(
+            took <= bound,
+            format!("{what} was answered within {} s", bound.as_secs()),
+        );
         f.note(format!("error code: {:?}", error_code(&answer)));
     }
     if let Err(err) = s.upstream.bring_back().await {
@@ -40,7 +50,11 @@ pub(super) async fn upstream_down(s: &Session) -> Outcome {
     let again = s.proxy.send(&mut f, lookup(&object(id, 3))).await;
     f.note(format!(
         "once the upstream was back, a lookup {}",
-        if is_success(&again) { "was answered" } else { "still failed (not judged here)" }
+        if is_success(&again) {
+            "was answered"
+        } else {
+            "still failed (not judged here)"
+        }
     ));
     f.conclude("502/504 for every call while the upstream was down, within the bound")
 }
@@ -58,18 +72,24 @@ pub(super) async fn upstream_silent(s: &Session) -> Outcome {
         ("a lookup", lookup(&object(id, 1))),
         ("a batch", batch(&[object(id, 2)])),
     ];
-    let answers = join_all(requests.map(|(what, request)| async move {
-        (what, s.proxy.send_timed(request).await)
-    }))
-    .await;
+    let answers =
+        join_all(requests.map(|(what, request)| async move { (what, s.proxy.send_timed(request).await) }))
+            .await;
     s.upstream.mock.set_fault(None);
     for (what, (answer, took)) in answers {
-        f.note(format!("{what} -> {} ({} ms)", describe(&answer), took.as_millis()));
+        f.note(format!(
+            "{what} -> {} ({} ms)",
+            describe(&answer),
+            took.as_millis()
+        ));
         f.expect(
             status(&answer).is_some_and(|code| GATEWAY_ERRORS.contains(&code)),
             format!("{what} got 504 or 502"),
         );
-        f.expect(took <= bound, format!("{what} was answered within {} s", bound.as_secs()));
+        f.expect(
+            took <= bound,
+            format!("{what} was answered within {} s", bound.as_secs()),
+        );
     }
     f.conclude("504/502 within the bound while the upstream was silent")
 }

@@ -31,7 +31,10 @@ pub(super) async fn ksn_headers(s: &Session) -> Outcome {
         f.expect(is_success(&answer), "the call succeeded");
     }
     let seen = s.upstream.await_count(4, Duration::from_secs(2), |_| true).await;
-    f.expect(seen >= 4, format!("all 4 calls reached the upstream ({seen} did)"));
+    f.expect(
+        seen >= 4,
+        format!("all 4 calls reached the upstream ({seen} did)"),
+    );
     let log = s.upstream.mock.log();
     log.iter().for_each(|r| f.note(headers_seen(r)));
     let find = |path: &str| log.iter().find(|r| r.is(path));
@@ -59,9 +62,10 @@ pub(super) async fn ksn_headers(s: &Session) -> Outcome {
 pub(super) async fn authorization(s: &Session) -> Outcome {
     let mut f = Findings::default();
     let id = "PX-AUTH-1/authorization";
-    s.upstream
-        .mock
-        .register_license(&KEY.parse::<LicenseKey>().expect("the check's license key is valid"));
+    s.upstream.mock.register_license(
+        &KEY.parse::<LicenseKey>()
+            .expect("the check's license key is valid"),
+    );
     let requests = [
         licensed(lookup(&object(id, 1)), KEY),
         licensed(batch(&[object(id, 2)]), KEY),
@@ -72,12 +76,18 @@ pub(super) async fn authorization(s: &Session) -> Outcome {
         f.expect(is_success(&answer), "the call with a registered key succeeded");
     }
     let seen = s.upstream.await_count(3, Duration::from_secs(2), |_| true).await;
-    f.expect(seen >= 3, format!("all 3 calls reached the Private KSN ({seen} did)"));
+    f.expect(
+        seen >= 3,
+        format!("all 3 calls reached the Private KSN ({seen} did)"),
+    );
     let log = s.upstream.mock.log();
     log.iter().for_each(|r| f.note(headers_seen(r)));
     let expected = format!("License {KEY}");
     f.expect(
-        !log.is_empty() && log.iter().all(|r| r.authorization.as_deref() == Some(expected.as_str())),
+        !log.is_empty()
+            && log
+                .iter()
+                .all(|r| r.authorization.as_deref() == Some(expected.as_str())),
         format!("every upstream request carried Authorization: {expected}, byte for byte"),
     );
     f.conclude("Authorization reached the Private KSN unchanged")

@@ -35,7 +35,10 @@ pub(super) async fn ksn_types_apart(global: &Session, private: &Session) -> Outc
                 KsnType::Global => request,
             };
             let answer = session.proxy.send(&mut f, request).await;
-            f.expect(is_success(&answer), format!("the {} proxy answered", session.kind()));
+            f.expect(
+                is_success(&answer),
+                format!("the {} proxy answered", session.kind()),
+            );
             if let Ok(answer) = &answer
                 && let Ok(ping) = serde_json::from_slice::<Ping>(&answer.body)
             {
@@ -51,15 +54,24 @@ pub(super) async fn ksn_types_apart(global: &Session, private: &Session) -> Outc
         (global, "type-1-global", "type-1-private"),
     ] {
         let mine = |r: &ksnsim_mocks::LoggedRequest| r.client.as_deref() == Some(own);
-        let reached = session.upstream.await_count(CALLS, Duration::from_secs(2), mine).await;
+        let reached = session
+            .upstream
+            .await_count(CALLS, Duration::from_secs(2), mine)
+            .await;
         f.expect(
             reached >= CALLS,
-            format!("the {} KSN got all {CALLS} calls of its own proxy ({reached} did)", session.kind()),
+            format!(
+                "the {} KSN got all {CALLS} calls of its own proxy ({reached} did)",
+                session.kind()
+            ),
         );
         let foreign = session.upstream.count(|r| r.client.as_deref() == Some(other));
         f.expect(
             foreign == 0,
-            format!("the {} KSN got nothing from the other proxy ({foreign} requests)", session.kind()),
+            format!(
+                "the {} KSN got nothing from the other proxy ({foreign} requests)",
+                session.kind()
+            ),
         );
     }
     f.conclude("each proxy talked only to the KSN of its own type")

@@ -8,7 +8,7 @@ use ksnsim_reference::protocol::{Statement, StatementVersion, StatisticsAccepted
 
 use crate::conformance::client::{describe, is_success, status};
 use crate::conformance::findings::{Findings, Outcome};
-use crate::conformance::requests::{call, upload};
+use crate::conformance::requests::{call, upload, with};
 use crate::conformance::session::Session;
 
 /// How long statistics relayed after the answer may take to show up upstream.
@@ -30,10 +30,19 @@ pub(super) async fn ack_after_upstream(s: &Session) -> Outcome {
         );
     }
     s.upstream.mock.set_fault(None);
+    let basic = with(upload(2, "stat-1-ack-basic"), "KSN-Mode", "basic");
+    let basic = s.proxy.send(&mut f, basic).await;
+    f.expect(
+        !is_success(&basic),
+        "statistics in basic mode, which the upstream refuses (403), were not acknowledged",
+    );
     s.upstream.take_down().await;
     f.note("the upstream is down (connections refused)");
     let down = s.proxy.send(&mut f, upload(2, "stat-1-ack-down")).await;
-    f.expect(!is_success(&down), "with the upstream down, the upload was not acknowledged");
+    f.expect(
+        !is_success(&down),
+        "with the upstream down, the upload was not acknowledged",
+    );
     if let Err(err) = s.upstream.bring_back().await {
         f.harness_broke(format!("the mock KSN could not serve again: {err}"));
         return f.conclude("-");
@@ -51,7 +60,9 @@ pub(super) async fn ack_after_upstream(s: &Session) -> Outcome {
         accepted_before >= 1,
         "when the 202 arrived, the upstream had already accepted the upload",
     );
-    f.conclude("no 2xx under 503, garbage, a cut-off answer or a down upstream; 202 only after the upstream's")
+    f.conclude(
+        "no 2xx under 503, garbage, a cut-off answer, a refusal or a down upstream; 202 only after the upstream's",
+    )
 }
 
 pub(super) async fn idempotency_key(s: &Session) -> Outcome {
@@ -77,7 +88,10 @@ pub(super) async fn idempotency_key(s: &Session) -> Outcome {
         .await;
     let log = s.upstream.mock.log();
     s.upstream.log_lines().into_iter().for_each(|line| f.note(line));
-    f.expect(attempts >= 2, format!("both attempts reached the upstream ({attempts} did)"));
+    f.expect(
+        attempts >= 2,
+        format!("both attempts reached the upstream ({attempts} did)"),
+    );
     f.expect(
         log.iter()
             .filter(|r| r.is("/v1/statistics"))
@@ -85,7 +99,10 @@ pub(super) async fn idempotency_key(s: &Session) -> Outcome {
         format!("every attempt reached the upstream with Idempotency-Key: {key}"),
     );
     let counted = s.upstream.mock.statistics().records - before;
-    f.expect(counted == 3, format!("the upstream counted the 3 records once ({counted} counted)"));
+    f.expect(
+        counted == 3,
+        format!("the upstream counted the 3 records once ({counted} counted)"),
+    );
     f.conclude("the retry kept its Idempotency-Key; the records were counted once")
 }
 
@@ -93,7 +110,10 @@ pub(super) async fn never_cached(s: &Session) -> Outcome {
     let mut f = Findings::default();
     for _ in 0..2 {
         let answer = s.proxy.send(&mut f, upload(1, "stat-2-same-key")).await;
-        f.expect(status(&answer) == Some(202), "the upload was acknowledged with 202");
+        f.expect(
+            status(&answer) == Some(202),
+            "the upload was acknowledged with 202",
+        );
     }
     for path in ["/v1/statement", "/v1/ping"] {
         for _ in 0..2 {
@@ -103,7 +123,10 @@ pub(super) async fn never_cached(s: &Session) -> Outcome {
     }
     for path in ["/v1/statistics", "/v1/statement", "/v1/ping"] {
         let seen = s.upstream.await_count(2, RELAY_WAIT, |r| r.is(path)).await;
-        f.expect(seen >= 2, format!("both {path} calls reached the upstream ({seen} did)"));
+        f.expect(
+            seen >= 2,
+            format!("both {path} calls reached the upstream ({seen} did)"),
+        );
     }
     let newer = s
         .upstream

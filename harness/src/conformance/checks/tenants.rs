@@ -41,7 +41,10 @@ pub(super) async fn rejected_key(s: &Session) -> Outcome {
     let x = object("PX-CACHE-4/rejected-key", 1);
     for _ in 0..2 {
         let answer = s.proxy.send(&mut f, licensed(lookup(&x), "TENANT-A")).await;
-        f.expect(reputation(&answer).is_some(), "tenant A's lookup got a reputation (now cached for A)");
+        f.expect(
+            reputation(&answer).is_some(),
+            "tenant A's lookup got a reputation (now cached for A)",
+        );
     }
     f.note("TENANT-C is not registered with the Private KSN");
     let c = s.proxy.send(&mut f, licensed(lookup(&x), "TENANT-C")).await;
@@ -54,7 +57,10 @@ pub(super) async fn rejected_key(s: &Session) -> Outcome {
         is_error(&none, ErrorCode::LicenseNotRegistered),
         "a lookup without a key got 401 license_not_registered",
     );
-    let c_batch = s.proxy.send(&mut f, licensed(batch(&[x.clone()]), "TENANT-C")).await;
+    let c_batch = s
+        .proxy
+        .send(&mut f, licensed(batch(std::slice::from_ref(&x)), "TENANT-C"))
+        .await;
     f.expect(
         is_error(&c_batch, ErrorCode::LicenseNotRegistered),
         "a batch of the cached object with an unregistered key got 401 license_not_registered",

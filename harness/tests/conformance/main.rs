@@ -1,0 +1,354 @@
+//! `ksnsim conformance` judged against known proxies: the reference proxy passes every MUST and SHOULD, and
+//! each deliberately broken proxy fails exactly the checks of the requirement it breaks. Over real loopback
+//! sockets; the proxies run in-process, except one test that runs the built `ksn-proxy` binary.
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "test helpers too: a failed setup step is a failed test, and says where"
+)]
+
+use futures::future::join_all;
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::time::Instant;
+
+use ksnsim_harness::conformance::{
+    Bounds, ConformancePlan, Launcher, ProxyCommand, ProxyUnderTest, RunningProxy, check_ids, render_table,
+    run_conformance,
+};
+use ksnsim_reference::clock::SystemClock;
+use ksnsim_reference::net::RealNet;
+use ksnsim_reference::proxy::{KsnProxy, Misbehaviour, ProxyConfig};
+use ksnsim_reports::{RunReport, Verdict, exit};
+
+/// What the self-test expects each broken proxy to fail: exactly these checks, nothing else.
+const BROKEN: [(Misbehaviour, &[&str]); 5] = [
+    (
+        Misbehaviour::CacheErrors,
+        &["PX-CACHE-3/403", "PX-CACHE-3/429", "PX-CACHE-3/503"],
+    ),
+    (
+        Misbehaviour::SharedCache,
+        &["PX-CACHE-4/other-tenant", "PX-CACHE-4/rejected-key"],
+    ),
+    (Misbehaviour::EarlyAck, &["PX-STAT-1/ack-after-upstream"]),
+    (Misbehaviour::IgnoreTtl, &["PX-CACHE-2"]),
+    (
+        Misbehaviour::NoTlsVerify,
+        &["PX-TLS-1/untrusted-ca", "PX-TLS-1/wrong-name"],
+    ),
+];
+
+/// The capacity the in-process proxies get, so that PX-CACHE-7 is tested.
+const CAPACITY: usize = 4;
+
+fn pki_dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("ksnsim-conformance-{}-{name}", std::process::id()))
+}
+
+/// The reference proxy in-process, quick to time out, with a small cache and a stale window.
+fn reference(misbehave: Option<Misbehaviour>) -> Launcher {
+    Launcher::in_process(move |config: &mut ProxyConfig| {
+        config.upstream_timeout = Duration::from_secs(3);
+        config.cache_capacity = CAPACITY;
+        config.stale_grace = Duration::from_secs(30);
+        config.misbehave = misbehave;
+    })
+}
+
+fn in_process_plan(name: &str, misbehave: Option<Misbehaviour>) -> ConformancePlan {
+    let mut plan = ConformancePlan::new(
+        ProxyUnderTest::Launch(reference(misbehave)),
+        format!("ksn-proxy ({name})"),
+        pki_dir(name),
+    );
+    plan.private = Some(reference(misbehave));
+    plan.cache_capacity = Some(CAPACITY);
+    plan
+}
+
+fn ids_with(run: &RunReport, verdict: Verdict) -> BTreeSet<String> {
+    run.items
+        .iter()
+        .filter(|item| item.verdict == verdict)
+        .map(|item| item.id.clone())
+        .collect()
+}
+
+/// The table and the evidence of every item that did not pass, for a failed assertion's message.
+fn explain(run: &RunReport) -> String {
+    let mut text = render_table(run);
+    for item in run.items.iter().filter(|item| item.verdict != Verdict::Pass) {
+        text.push_str(&format!("\n== {} ({})\n", item.id, item.verdict));
+        for line in &item.evidence {
+            text.push_str(&format!("   {line}\n"));
+        }
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_proxy_passes_every_check() {
+    let started = Instant::now();
+    let run = run_conformance(&in_process_plan("reference", None))
+        .await
+        .unwrap();
+    let passed = ids_with(&run, Verdict::Pass);
+    let every: BTreeSet<String> = check_ids().into_iter().map(str::to_owned).collect();
+    assert_eq!(passed, every, "{}", explain(&run));
+    assert_eq!(exit::for_gate(&run.gate(true)), exit::SUCCESS);
+    assert_eq!(run.implementation.as_deref(), Some("ksn-proxy (reference)"));
+    assert!(
+        run.catalogue.iter().all(|r| r.id.as_str().starts_with("PX-")),
+        "the report judges the proxy requirements only"
+    );
+    println!("{}in {:?}", render_table(&run), started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_broken_proxy_fails_exactly_the_checks_of_what_it_breaks() {
+    let plans: Vec<ConformancePlan> = BROKEN
+        .iter()
+        .map(|(misbehaviour, _)| in_process_plan(misbehaviour.as_str(), Some(*misbehaviour)))
+        .collect();
+    let runs = join_all(plans.iter().map(run_conformance)).await;
+    for ((misbehaviour, expected), run) in BROKEN.iter().zip(runs) {
+        let run = run.unwrap();
+        let expected: BTreeSet<String> = expected.iter().map(|id| (*id).to_owned()).collect();
+        assert_eq!(
+            ids_with(&run, Verdict::Fail),
+            expected,
+            "{misbehaviour}:\n{}",
+            explain(&run)
+        );
+        assert!(
+            ids_with(&run, Verdict::Error).is_empty(),
+            "{misbehaviour}:\n{}",
+            explain(&run)
+        );
+        assert_eq!(
+            exit::for_gate(&run.gate(false)),
+            exit::REQUIREMENT_FAILED,
+            "{misbehaviour}"
+        );
+    }
+}
+
+/// The built `ksn-proxy` next to this test binary (target/debug/deps/.. -> target/debug/ksn-proxy).
+fn ksn_proxy_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join("ksn-proxy");
+    path.is_file().then_some(path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ksn_proxy_binary_passes_when_started_by_command() {
+    let Some(binary) = ksn_proxy_binary() else {
+        println!(
+            "SKIPPED: the ksn-proxy binary is not built next to this test; run `cargo build -p ksnsim-reference \
+             --bins` first (`cargo test --workspace` builds it)"
+        );
+        return;
+    };
+    let command = |extra: &str| {
+        let template = format!(
+            "'{}' --listen {{listen}} --upstream {{upstream}} --ca {{ca}} --upstream-timeout-ms 3000 \
+             --cache-capacity 3 {extra}",
+            binary.display()
+        );
+        Launcher::Command(ProxyCommand::parse(&template).unwrap())
+    };
+    let mut plan = ConformancePlan::new(
+        ProxyUnderTest::Launch(command("")),
+        "ksn-proxy",
+        pki_dir("binary"),
+    );
+    plan.private = Some(command(""));
+    plan.cache_capacity = Some(3);
+    let mut broken = ConformancePlan::new(
+        ProxyUnderTest::Launch(command("--misbehave no-tls-verify")),
+        "ksn-proxy --misbehave no-tls-verify",
+        pki_dir("binary-broken"),
+    );
+    broken.only = Some("PX-TLS-1".to_owned());
+    let started = Instant::now();
+    let (run, broken) = tokio::join!(run_conformance(&plan), run_conformance(&broken));
+    let (run, broken) = (run.unwrap(), broken.unwrap());
+    println!("{}in {:?}", render_table(&run), started.elapsed());
+    let expected_na: BTreeSet<String> = ["PX-STALE-1".to_owned()].into();
+    assert_eq!(
+        ids_with(&run, Verdict::NotApplicable),
+        expected_na,
+        "ksn-proxy serves no stale answers unless configured to\n{}",
+        explain(&run)
+    );
+    assert_eq!(
+        ids_with(&run, Verdict::Pass).len(),
+        check_ids().len() - 1,
+        "{}",
+        explain(&run)
+    );
+    let tls: BTreeSet<String> = [
+        "PX-TLS-1/untrusted-ca".to_owned(),
+        "PX-TLS-1/wrong-name".to_owned(),
+    ]
+    .into();
+    assert_eq!(ids_with(&broken, Verdict::Fail), tls, "{}", explain(&broken));
+    assert_eq!(ids_with(&broken, Verdict::NotTested).len(), check_ids().len() - 2);
+}
+
+#[tokio::test]
+async fn a_proxy_that_exits_at_start_errors_every_check_with_its_output() {
+    let command = "sh -c 'echo cannot bind the port >&2; exit 3' sh {listen} {upstream} {ca}";
+    let launcher = Launcher::Command(ProxyCommand::parse(command).unwrap());
+    let plan = ConformancePlan::new(ProxyUnderTest::Launch(launcher), "exits", pki_dir("exits"));
+    let run = run_conformance(&plan).await.unwrap();
+    let errored = ids_with(&run, Verdict::Error);
+    let not_tested = ids_with(&run, Verdict::NotTested);
+    assert_eq!(
+        errored.len() + not_tested.len(),
+        check_ids().len(),
+        "{}",
+        explain(&run)
+    );
+    assert!(not_tested.iter().all(|id| id.starts_with("PX-CACHE-4")
+        || id.starts_with("PX-AUTH-1/authorization")
+        || id.starts_with("PX-TYPE-1")
+        || id == "PX-CACHE-7"));
+    let item = run.items.iter().find(|item| item.id == "PX-CACHE-1").unwrap();
+    assert!(
+        item.failure.as_ref().unwrap().message.contains("exited"),
+        "{item:?}"
+    );
+    assert!(
+        item.evidence
+            .iter()
+            .any(|line| line.contains("stderr| cannot bind the port")),
+        "{item:?}"
+    );
+    assert_eq!(exit::for_gate(&run.gate(false)), exit::HARNESS_ERROR);
+}
+
+#[tokio::test]
+async fn a_proxy_that_never_listens_errors_within_the_startup_bound() {
+    let command = "sh -c 'sleep 30' sh {listen} {upstream} {ca}";
+    let launcher = Launcher::Command(ProxyCommand::parse(command).unwrap());
+    let mut plan = ConformancePlan::new(ProxyUnderTest::Launch(launcher), "silent", pki_dir("silent"));
+    plan.bounds = Bounds {
+        startup: Duration::from_millis(500),
+        ..Bounds::default()
+    };
+    plan.only = Some("PX-FWD-1".to_owned());
+    let started = Instant::now();
+    let run = run_conformance(&plan).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let errored = ids_with(&run, Verdict::Error);
+    assert_eq!(errored.len(), 2, "{}", explain(&run));
+    let item = run
+        .items
+        .iter()
+        .find(|item| item.id == "PX-FWD-1/answers")
+        .unwrap();
+    assert!(
+        item.failure
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("did not accept connections")
+    );
+    assert_eq!(
+        run.items
+            .iter()
+            .find(|i| i.id == "PX-CACHE-1")
+            .unwrap()
+            .failure
+            .as_ref()
+            .unwrap()
+            .message,
+        "filtered out by --only PX-FWD-1"
+    );
+}
+
+/// A loopback port nobody listens on, below the system's ephemeral range (so that no concurrent test's
+/// `bind(..:0)` takes it before the run listens there); `n` spreads the callers.
+fn free_port(n: u16) -> SocketAddr {
+    let start = 19_000 + u16::try_from(std::process::id() % 400).unwrap() + n * 400;
+    (start..start + 400)
+        .find_map(|port| std::net::TcpListener::bind(("127.0.0.1", port)).ok())
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_already_running_proxy_is_tested_in_place_and_what_needs_a_restart_is_not_tested() {
+    let dir = pki_dir("running");
+    let upstream_listen = free_port(0);
+    // A first run writes ksnsim's CA (the same on every run) for the proxy to trust.
+    let mut first = ConformancePlan::new(
+        ProxyUnderTest::Running(RunningProxy {
+            proxy: free_port(1),
+            upstream_listen,
+        }),
+        "not started yet",
+        &dir,
+    );
+    first.only = Some("PX-FWD-1/answers".to_owned());
+    let first = run_conformance(&first).await.unwrap();
+    assert_eq!(ids_with(&first, Verdict::Error).len(), 1, "{}", explain(&first));
+
+    let ca = std::fs::read_to_string(dir.join("ca.pem")).unwrap();
+    let mut config = ProxyConfig::new(format!("https://{upstream_listen}").parse().unwrap());
+    config.upstream_timeout = Duration::from_secs(3);
+    config.cache_capacity = CAPACITY;
+    let trust = ksnsim_reference::tls::client_config(&ca, SystemClock::shared()).unwrap();
+    let net = RealNet::shared();
+    let proxy = KsnProxy::new(config, net.clone(), Some(trust));
+    let listener = net.listen("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let _serving = ksnsim_mocks::Running::spawn(addr, move |shutdown| async move {
+        proxy.serve(listener, None, shutdown).await
+    });
+
+    let mut plan = ConformancePlan::new(
+        ProxyUnderTest::Running(RunningProxy {
+            proxy: addr,
+            upstream_listen,
+        }),
+        "ksn-proxy (running)",
+        &dir,
+    );
+    plan.private = Some(reference(None));
+    plan.cache_capacity = Some(CAPACITY);
+    let run = run_conformance(&plan).await.unwrap();
+    let not_tested: BTreeSet<String> = ["PX-CHAIN-1", "PX-TLS-1/untrusted-ca", "PX-TLS-1/wrong-name"]
+        .map(str::to_owned)
+        .into();
+    assert_eq!(
+        ids_with(&run, Verdict::NotTested),
+        not_tested,
+        "{}",
+        explain(&run)
+    );
+    assert!(
+        run.items
+            .iter()
+            .find(|i| i.id == "PX-CHAIN-1")
+            .unwrap()
+            .failure
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("--proxy-cmd")
+    );
+    let na: BTreeSet<String> = ["PX-STALE-1".to_owned()].into();
+    assert_eq!(ids_with(&run, Verdict::NotApplicable), na, "{}", explain(&run));
+    assert!(ids_with(&run, Verdict::Fail).is_empty(), "{}", explain(&run));
+    assert!(ids_with(&run, Verdict::Error).is_empty(), "{}", explain(&run));
+}
