@@ -23,8 +23,9 @@ partition=()
 "$ksnsim" run --seed "$seed" "${partition[@]}" --report "$out/suite" || status=$?
 
 if [ -z "$share" ] || [ "${share%%/*}" = "1" ]; then
+  proxy="target/release/ksn-proxy --listen {listen} --upstream {upstream} --ca {ca} --cache-capacity 100"
   "$ksnsim" conformance --name "ksn-proxy (reference)" \
-    --proxy-cmd "target/release/ksn-proxy --listen {listen} --upstream {upstream} --ca {ca}" \
+    --proxy-cmd "$proxy" --private-cmd "$proxy" --cache-capacity 100 \
     --report "$out/conformance" || { s=$?; [ "$status" -eq 0 ] && status=$s; }
 fi
 
