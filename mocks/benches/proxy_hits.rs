@@ -3,7 +3,10 @@
 //! Prints requests per second and p99 latency for both, and their ratio. Loopback only; bounded in time and
 //! count. A measurement, not a test: nothing here passes or fails on speed.
 
-#![expect(clippy::disallowed_methods, reason = "a benchmark measures real wall time; the mocks' own code never does")]
+#![expect(
+    clippy::disallowed_methods,
+    reason = "a benchmark measures real wall time; the mocks' own code never does"
+)]
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
