@@ -118,7 +118,16 @@ pub fn run_simulation(plan: &SimulationPlan) -> Result<SimulationOutcome, Harnes
 /// ```toml
 /// [[fault]]
 /// at = "10m"
-/// kind = "partition"      # partition | repair | crash | restart | loss | latency | dns | ksn_unavailable | ksn_ok
+/// kind = "partition"
+/// a = "dp1"
+/// b = "as"
+/// ```
+/// Kinds and their fields: `partition`, `repair`, `partition_oneway`, `repair_oneway` (`a`, `b`: from a to b),
+/// `hold`, `release`, `loss` (`a`, `b`, `rate`), `latency` (`a`, `b`, `latency`), `crash`, `restart` (`host`),
+/// `dns`, `public_dns` (`mode`: answer, silent, servfail, nxdomain, wrong_address), `ksn_unavailable`, `ksn_ok`,
+/// `license_registered`, `license_removed` (`key`), `statement` (`version`, `retire_older`), `clock_jump` (`by`).
+///
+/// ```toml
 /// a = "dp1"
 /// b = "as"
 /// ```
@@ -146,6 +155,14 @@ struct FaultEntry {
     latency: Option<String>,
     #[serde(default)]
     mode: Option<String>,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    version: Option<u32>,
+    #[serde(default)]
+    retire_older: bool,
+    #[serde(default)]
+    by: Option<String>,
 }
 
 /// Reads a faults file; errors name the entry and the field.
@@ -165,13 +182,33 @@ fn fault_of(entry: FaultEntry) -> Result<TimedFault, String> {
         value.ok_or_else(|| format!("kind {:?} needs {field}", entry.kind))
     };
     let fault = match entry.kind.as_str() {
-        "partition" | "repair" => {
+        "partition" | "repair" | "partition_oneway" | "repair_oneway" => {
             let (a, b) = (need(entry.a, "a")?, need(entry.b, "b")?);
-            if entry.kind == "partition" {
-                Fault::Partition { a, b, oneway: false }
+            let oneway = entry.kind.ends_with("_oneway");
+            if entry.kind.starts_with("partition") {
+                Fault::Partition { a, b, oneway }
             } else {
-                Fault::Repair { a, b, oneway: false }
+                Fault::Repair { a, b, oneway }
             }
+        }
+        "hold" => Fault::Hold {
+            a: need(entry.a, "a")?,
+            b: need(entry.b, "b")?,
+        },
+        "release" => Fault::Release {
+            a: need(entry.a, "a")?,
+            b: need(entry.b, "b")?,
+        },
+        "license_registered" | "license_removed" => Fault::License {
+            key: need(entry.key, "key")?,
+            registered: entry.kind == "license_registered",
+        },
+        "statement" => Fault::PublishStatement {
+            version: entry.version.ok_or("kind \"statement\" needs version")?,
+            retire_older: entry.retire_older,
+        },
+        "clock_jump" => {
+            Fault::ClockJump(parse_duration(&need(entry.by, "by")?).map_err(|e| format!("by: {e}"))?)
         }
         "crash" => Fault::Crash(need(entry.host, "host")?),
         "restart" => Fault::Restart(need(entry.host, "host")?),
@@ -189,15 +226,17 @@ fn fault_of(entry: FaultEntry) -> Result<TimedFault, String> {
                 latency,
             }
         }
-        "dns" => {
+        "dns" | "public_dns" => {
+            let target = if entry.kind == "dns" {
+                DnsTarget::System
+            } else {
+                DnsTarget::AllPublic
+            };
             let mode = need(entry.mode, "mode")?;
             let mode = dns_mode_named(&mode).ok_or_else(|| {
                 format!("mode {mode:?}: use answer, silent, servfail, nxdomain or wrong_address")
             })?;
-            Fault::Dns {
-                target: DnsTarget::System,
-                mode,
-            }
+            Fault::Dns { target, mode }
         }
         "ksn_unavailable" => Fault::Ksn {
             kind: KsnKind::Global,
@@ -296,4 +335,64 @@ pub fn to_report(outcome: &SimulationOutcome, topology: &Topology, replay: &str)
     }
     run.normalize();
     run
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_kind_reads_and_errors_name_the_entry() {
+        let text = r#"
+            [[fault]]
+            at = "1m"
+            kind = "partition_oneway"
+            a = "ep"
+            b = "dp"
+            [[fault]]
+            at = "2m"
+            kind = "hold"
+            a = "ep"
+            b = "dp"
+            [[fault]]
+            at = "3m"
+            kind = "public_dns"
+            mode = "servfail"
+            [[fault]]
+            at = "4m"
+            kind = "license_registered"
+            key = "K"
+            [[fault]]
+            at = "5m"
+            kind = "statement"
+            version = 2
+            retire_older = true
+            [[fault]]
+            at = "6m"
+            kind = "clock_jump"
+            by = "1d"
+        "#;
+        let faults = parse_faults(text, "f.toml").unwrap();
+        assert_eq!(faults.len(), 6);
+        assert!(matches!(faults[0].fault, Fault::Partition { oneway: true, .. }));
+        assert!(matches!(
+            faults[2].fault,
+            Fault::Dns {
+                target: DnsTarget::AllPublic,
+                ..
+            }
+        ));
+        assert!(matches!(
+            faults[4].fault,
+            Fault::PublishStatement {
+                version: 2,
+                retire_older: true
+            }
+        ));
+        assert!(matches!(faults[5].fault, Fault::ClockJump(d) if d == Duration::from_secs(86_400)));
+        let err = parse_faults("[[fault]]\nat = \"1m\"\nkind = \"crash\"", "f.toml").unwrap_err();
+        assert_eq!(err, "f.toml: fault[0]: kind \"crash\" needs host");
+        let err = parse_faults("[[fault]]\nat = \"1m\"\nkind = \"meteor\"", "f.toml").unwrap_err();
+        assert!(err.contains("not a fault this file can schedule"), "{err}");
+    }
 }
