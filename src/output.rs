@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::commands::CliError;
+
 /// Writes every format; returns the files written.
 pub fn write_reports(run: &RunReport, dir: &Path) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
@@ -22,4 +24,13 @@ pub fn write_reports(run: &RunReport, dir: &Path) -> io::Result<Vec<PathBuf>> {
     write("summary.md", &|out| write_markdown(run, out))?;
     write("report.html", &|out| write_html(run, out))?;
     Ok(written)
+}
+
+/// Writes every format into `dir` and says where, as every command does at its end.
+pub fn write_and_announce(run: &RunReport, dir: &Path) -> Result<(), CliError> {
+    let written = write_reports(run, dir)
+        .map_err(|err| CliError::Harness(format!("writing reports to {}: {err}", dir.display())))?;
+    let shown: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    println!("reports: {}", shown.join(", "));
+    Ok(())
 }

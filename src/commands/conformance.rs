@@ -11,7 +11,7 @@ use ksnsim_reports::{GateOutcome, RunReport, exit};
 
 use super::CliError;
 use crate::args::ConformanceArgs;
-use crate::output::write_reports;
+use crate::output::write_and_announce;
 
 pub fn run(args: ConformanceArgs) -> Result<u8, CliError> {
     let plan = resolve(&args)?;
@@ -28,10 +28,7 @@ pub fn run(args: ConformanceArgs) -> Result<u8, CliError> {
     }
     print!("{}", render_table(&run));
     println!("ran in {:.1} s", started.elapsed().as_secs_f64());
-    let written = write_reports(&run, &args.report)
-        .map_err(|err| CliError::Harness(format!("writing reports to {}: {err}", args.report.display())))?;
-    let shown: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-    println!("reports: {}", shown.join(", "));
+    write_and_announce(&run, &args.report)?;
     let gate = run.gate(args.strict);
     println!("{}", gate_line(&gate, args.strict, &run));
     Ok(exit::for_gate(&gate))

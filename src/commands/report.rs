@@ -8,15 +8,13 @@ use std::path::{Path, PathBuf};
 
 use super::CliError;
 use crate::args::ReportCommand;
-use crate::output::write_reports;
+use crate::output::write_and_announce;
 
 pub fn run(command: ReportCommand) -> Result<u8, CliError> {
     match command {
         ReportCommand::Merge { inputs, out } => {
             let runs = read_all(&inputs)?;
             let merged = merge_runs(runs).map_err(|err| CliError::BadInput(err.to_string()))?;
-            let written = write_reports(&merged, &out)
-                .map_err(|err| CliError::Harness(format!("writing reports: {err}")))?;
             let totals = merged.totals();
             println!(
                 "{} items: {} passed, {} failed",
@@ -24,14 +22,7 @@ pub fn run(command: ReportCommand) -> Result<u8, CliError> {
                 totals.pass,
                 totals.fail
             );
-            println!(
-                "reports: {}",
-                written
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            write_and_announce(&merged, &out)?;
             Ok(ksnsim_reports::exit::for_gate(&merged.gate(false)))
         }
         ReportCommand::Compare { inputs, out } => {

@@ -6,7 +6,7 @@ use ksnsim_scenarios::{SuiteError, SuiteOptions, run_suite};
 
 use super::{CliError, features_dir, runtime};
 use crate::args::RunArgs;
-use crate::output::write_reports;
+use crate::output::write_and_announce;
 
 pub fn run(args: RunArgs) -> Result<u8, CliError> {
     let mut options = SuiteOptions::new(features_dir()?);
@@ -54,16 +54,8 @@ pub fn run(args: RunArgs) -> Result<u8, CliError> {
         }
         println!("  replay: {}", item.replay.as_deref().unwrap_or("-"));
     }
-    let written = write_reports(&report, &args.report)
-        .map_err(|err| CliError::Harness(format!("writing reports: {err}")))?;
-    println!(
-        "\nreports: {}",
-        written
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    println!();
+    write_and_announce(&report, &args.report)?;
     let gate = report.gate(args.strict);
     if !gate.passed() && totals.fail > 0 && !outcome.details.is_empty() {
         eprintln!("\n{}", outcome.details);

@@ -10,7 +10,7 @@ use ksnsim_reports::{exit, write_trace_jsonl};
 
 use super::{CliError, read_input};
 use crate::args::SimArgs;
-use crate::output::write_reports;
+use crate::output::write_and_announce;
 
 pub fn run(args: SimArgs) -> Result<u8, CliError> {
     let origin = args.topology.display().to_string();
@@ -67,16 +67,7 @@ pub fn run(args: SimArgs) -> Result<u8, CliError> {
             .unwrap_or_default()
     );
     let report = to_report(&outcome, &topology, &replay);
-    let written = write_reports(&report, &args.report)
-        .map_err(|err| CliError::Harness(format!("writing reports: {err}")))?;
-    println!(
-        "reports: {}",
-        written
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    write_and_announce(&report, &args.report)?;
     Ok(if outcome.holds() {
         exit::SUCCESS
     } else {
