@@ -115,43 +115,12 @@ impl SimWorld {
 
     /// Makes endpoint `host` perform `action`, and runs the simulation until it is done.
     pub fn act(&mut self, host: &str, action: EndpointAction) -> Result<ActionOutcome, HarnessError> {
-        let description = action.describe();
-        let Some(handles) = self.endpoints.get(host) else {
-            return Err(self.not_an_endpoint(host, &description));
-        };
-        if !self.sim.is_host_running(handles.host.as_str()) {
-            let outcome = ActionOutcome {
-                error: Some(format!("{host} is down")),
-                ..ActionOutcome::default()
-            };
-            self.note_action(host, &description, &outcome);
-            return Ok(outcome);
-        }
-        let slot = handles.mailbox.post(action);
-        let deadline = self.sim.elapsed() + ACTION_LIMIT;
-        loop {
-            if let Some(outcome) = slot
-                .lock()
-                .expect("slot lock is never poisoned: no panics while held")
-                .take()
-            {
-                self.note_action(host, &description, &outcome);
-                return Ok(outcome);
-            }
-            if self.sim.elapsed() >= deadline {
-                let limit_s = ACTION_LIMIT.as_secs();
-                return Err(HarnessError::ActionTimedOut {
-                    host: host.to_owned(),
-                    action: description,
-                    limit_s,
-                });
-            }
-            self.step()?;
-        }
+        let mut outcomes = self.act_together(vec![(host.to_owned(), action)])?;
+        Ok(outcomes.pop().expect("one action gives one outcome"))
     }
 
     /// Makes several endpoints act at the same simulated moment (concurrent lookups), and runs the
-    /// simulation until all are done.
+    /// simulation until all are done. An endpoint whose host is down does nothing and says so.
     pub fn act_together(
         &mut self,
         actions: Vec<(String, EndpointAction)>,
@@ -162,23 +131,39 @@ impl SimWorld {
             let Some(handles) = self.endpoints.get(&host) else {
                 return Err(self.not_an_endpoint(&host, &description));
             };
-            pending.push((host.clone(), description, handles.mailbox.post(action)));
+            let slot = if self.sim.is_host_running(handles.host.as_str()) {
+                handles.mailbox.post(action)
+            } else {
+                let down = ActionOutcome {
+                    error: Some(format!("{host} is down")),
+                    ..ActionOutcome::default()
+                };
+                std::sync::Arc::new(std::sync::Mutex::new(Some(down)))
+            };
+            pending.push((host, description, slot));
         }
+        let filled = |slot: &actions::Slot| {
+            slot.lock()
+                .expect("slot lock is never poisoned: no panics while held")
+                .is_some()
+        };
         let deadline = self.sim.elapsed() + ACTION_LIMIT;
-        loop {
-            let done = pending
-                .iter()
-                .all(|(_, _, slot)| slot.lock().expect("slot lock is never poisoned").is_some());
-            if done {
-                break;
-            }
+        while !pending.iter().all(|(_, _, slot)| filled(slot)) {
             if self.sim.elapsed() >= deadline {
-                let hosts: Vec<String> = pending.iter().map(|(h, _, _)| h.clone()).collect();
-                let limit_s = ACTION_LIMIT.as_secs();
+                let waiting: Vec<&(String, String, actions::Slot)> =
+                    pending.iter().filter(|(_, _, slot)| !filled(slot)).collect();
                 return Err(HarnessError::ActionTimedOut {
-                    host: hosts.join(", "),
-                    action: "acting together".into(),
-                    limit_s,
+                    host: waiting
+                        .iter()
+                        .map(|(host, _, _)| host.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    action: waiting
+                        .iter()
+                        .map(|(_, action, _)| action.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    limit_s: ACTION_LIMIT.as_secs(),
                 });
             }
             self.step()?;
@@ -187,9 +172,9 @@ impl SimWorld {
         for (host, description, slot) in pending {
             let outcome = slot
                 .lock()
-                .expect("slot lock is never poisoned")
-                .take()
-                .expect("checked above");
+                .expect("slot lock is never poisoned: no panics while held")
+                .take();
+            let outcome = outcome.expect("every slot is filled: the loop above waited for it");
             self.note_action(&host, &description, &outcome);
             outcomes.push(outcome);
         }

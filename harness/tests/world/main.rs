@@ -78,3 +78,26 @@ fn the_same_seed_gives_the_same_trace_byte_for_byte() {
     };
     assert_eq!(run(5), run(5));
 }
+
+#[test]
+fn an_endpoint_that_is_down_does_nothing_and_says_so_alone_or_together() {
+    let mut world = world(CHAIN, 4);
+    world
+        .apply(ksnsim_harness::world::Fault::Crash("ep2".into()))
+        .unwrap();
+    let alone = world.act("ep2", EndpointAction::Lookup(file(1))).unwrap();
+    assert_eq!(alone.error.as_deref(), Some("ep2 is down"));
+    let before = world.elapsed();
+    let together = world
+        .act_together(vec![
+            ("ep1".into(), EndpointAction::Lookup(file(2))),
+            ("ep2".into(), EndpointAction::Lookup(file(2))),
+        ])
+        .unwrap();
+    assert!(together[0].ok(), "{}", together[0].summary());
+    assert_eq!(together[1].error.as_deref(), Some("ep2 is down"));
+    assert!(
+        world.elapsed() - before < Duration::from_secs(60),
+        "no waiting for a host that is down"
+    );
+}
