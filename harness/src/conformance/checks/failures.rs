@@ -2,8 +2,10 @@
 //! hangs. The proxy's own timeout is unknown from outside, so the bound is generous (`Bounds::answer`).
 
 use futures::future::join_all;
+use std::time::Duration;
 
 use ksnsim_mocks::Fault;
+use ksnsim_reference::http::{Answer, ClientError};
 
 use crate::conformance::client::{describe, error_code, is_success, status};
 use crate::conformance::findings::{Findings, Outcome};
@@ -29,19 +31,7 @@ pub(super) async fn upstream_down(s: &Session) -> Outcome {
     ];
     for (what, request) in requests {
         let (answer, took) = s.proxy.send_timed(request).await;
-        f.note(format!(
-            "{what} -> {} ({} ms)",
-            describe(&answer),
-            took.as_millis()
-        ));
-        f.expect(
-            status(&answer).is_some_and(|code| GATEWAY_ERRORS.contains(&code)),
-            format!("{what} got 502 or 504"),
-        );
-        f.expect(
-            took <= bound,
-            format!("{what} was answered within {} s", bound.as_secs()),
-        );
+        judge_gateway_answer(&mut f, what, &answer, took, bound, "502 or 504");
         f.note(format!("error code: {:?}", error_code(&answer)));
     }
     if let Err(err) = s.upstream.bring_back().await {
@@ -77,19 +67,31 @@ pub(super) async fn upstream_silent(s: &Session) -> Outcome {
             .await;
     s.upstream.mock.set_fault(None);
     for (what, (answer, took)) in answers {
-        f.note(format!(
-            "{what} -> {} ({} ms)",
-            describe(&answer),
-            took.as_millis()
-        ));
-        f.expect(
-            status(&answer).is_some_and(|code| GATEWAY_ERRORS.contains(&code)),
-            format!("{what} got 504 or 502"),
-        );
-        f.expect(
-            took <= bound,
-            format!("{what} was answered within {} s", bound.as_secs()),
-        );
+        judge_gateway_answer(&mut f, what, &answer, took, bound, "504 or 502");
     }
     f.conclude("504/502 within the bound while the upstream was silent")
+}
+
+/// One answer to a request made while the upstream was down or silent: a gateway error, within the bound.
+fn judge_gateway_answer(
+    f: &mut Findings,
+    what: &str,
+    answer: &Result<Answer, ClientError>,
+    took: Duration,
+    bound: Duration,
+    expected: &str,
+) {
+    f.note(format!(
+        "{what} -> {} ({} ms)",
+        describe(answer),
+        took.as_millis()
+    ));
+    f.expect(
+        status(answer).is_some_and(|code| GATEWAY_ERRORS.contains(&code)),
+        format!("{what} got {expected}"),
+    );
+    f.expect(
+        took <= bound,
+        format!("{what} was answered within {} s", bound.as_secs()),
+    );
 }
