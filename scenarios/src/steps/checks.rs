@@ -99,6 +99,26 @@ async fn sent_nothing(world: &mut KsnWorld, host: String) -> Result<(), String> 
     count_is(format!("requests sent by {host}"), sent, 0)
 }
 
+/// How many 200 answers `proxy` gave `host` with `KSN-Cache: <cache>`.
+async fn answers_marked(
+    world: &mut KsnWorld,
+    proxy: &str,
+    host: &str,
+    cache: &'static str,
+) -> Result<usize, String> {
+    let (p, h) = (proxy.to_owned(), host.to_owned());
+    world
+        .with_world(move |w| {
+            let marked = w.events().into_iter().filter(|e| {
+                matches!(&e.what,
+                    SimEventKind::ServerAnswer { server, peer, cache: Some(c), status: 200, .. }
+                        if *server == p && *peer == h && c == cache)
+            });
+            Ok(marked.count())
+        })
+        .await
+}
+
 #[then(regex = r#"^"([^"]+)" answered "([^"]+)" (from its cache|from upstream)(?: (\d+) times?)?$"#)]
 async fn answered_from(
     world: &mut KsnWorld,
@@ -113,17 +133,7 @@ async fn answered_from(
         times.parse().map_err(|_| "times must be a number")?
     };
     let want = if how == "from its cache" { "hit" } else { "miss" };
-    let (p, h) = (proxy.clone(), host.clone());
-    let got = world
-        .with_world(move |w| {
-            let answers = w.events().into_iter().filter(|e| {
-                matches!(&e.what,
-                SimEventKind::ServerAnswer { server, peer, cache: Some(cache), status: 200, .. }
-                    if *server == p && *peer == h && cache == want)
-            });
-            Ok(answers.count())
-        })
-        .await?;
+    let got = answers_marked(world, &proxy, &host, want).await?;
     count_is(format!("answers {how} by {proxy} to {host}"), got, expected)
 }
 
@@ -186,17 +196,7 @@ async fn invariants_hold(world: &mut KsnWorld) -> Result<(), String> {
 
 #[then(regex = r#"^"([^"]+)" answered "([^"]+)" with a stale verdict$"#)]
 async fn answered_stale(world: &mut KsnWorld, proxy: String, host: String) -> Result<(), String> {
-    let (p, h) = (proxy.clone(), host.clone());
-    let got = world
-        .with_world(move |w| {
-            let stale = w.events().into_iter().filter(|e| {
-                matches!(&e.what,
-                SimEventKind::ServerAnswer { server, peer, cache: Some(cache), status: 200, .. }
-                    if *server == p && *peer == h && cache == "stale")
-            });
-            Ok(stale.count())
-        })
-        .await?;
+    let got = answers_marked(world, &proxy, &host, "stale").await?;
     if got > 0 {
         Ok(())
     } else {
