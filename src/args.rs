@@ -1,6 +1,7 @@
 //! The command line, as clap types only; checks that need the file system live in the commands.
 
 use clap::{Args as ClapArgs, Parser, Subcommand};
+use ksnsim_reports::GateLevel;
 use std::path::PathBuf;
 
 /// Deterministic simulation and conformance harness for KSN-style reputation infrastructure.
@@ -78,8 +79,11 @@ pub struct ConformanceArgs {
     /// A name for the implementation under test, in reports.
     #[arg(long)]
     pub name: Option<String>,
-    /// Fail on SHOULD failures too, not only MUST.
-    #[arg(long)]
+    /// Which levels block the exit code: must (default for a third-party proxy), should, or all (MAY too).
+    #[arg(long, value_parser = parse_gate, default_value = "must")]
+    pub gate: GateLevel,
+    /// The same as --gate should (kept for existing scripts).
+    #[arg(long, conflicts_with = "gate")]
     pub strict: bool,
     /// Run only the checks whose id starts with this (e.g. PX-CACHE).
     #[arg(long)]
@@ -95,7 +99,7 @@ pub struct ConformanceArgs {
 
 #[derive(Debug, ClapArgs)]
 pub struct RunArgs {
-    /// Feature files or folders to run (default: every feature under features/).
+    /// Feature files or folders to run, anywhere (default: every feature under features/).
     pub features: Vec<PathBuf>,
     /// Cucumber tag expression, e.g. '@PX-CACHE-1 or @EP-LIC-1', 'not @slow'.
     #[arg(long)]
@@ -104,14 +108,20 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Run share K of N (e.g. 2/4): a stable split for a CI matrix; merge with `ksnsim report merge`.
+    /// With --seeds, the seeds are shared out too.
     #[arg(long)]
     pub partition: Option<String>,
+    /// Run every scenario under N seeds (jitter, loss draws and orderings change); each failing seed is
+    /// reported with its replay command. The first seed is the plain run's.
+    #[arg(long, default_value_t = 1)]
+    pub seeds: u64,
     /// Scenarios run at once (each on its own thread).
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
-    /// Fail on SHOULD failures too, not only MUST.
-    #[arg(long)]
-    pub strict: bool,
+    /// Which levels block the exit code. The suite judges the reference, which implements every SHOULD and
+    /// MAY it claims, so every level gates by default (all); must or should relax it.
+    #[arg(long, value_parser = parse_gate, default_value = "all")]
+    pub gate: GateLevel,
     /// Where to write the reports (JSON, JUnit, Markdown, HTML).
     #[arg(long, default_value = "reports/out/run")]
     pub report: PathBuf,
@@ -142,6 +152,10 @@ pub enum ReportCommand {
         inputs: Vec<PathBuf>,
         #[arg(long, default_value = "reports/out/merged")]
         out: PathBuf,
+        /// Which levels block the exit code; default: all for scenario-suite shares (the reference's gate, as
+        /// `ksnsim run`), must for anything else (as `ksnsim conformance`).
+        #[arg(long, value_parser = parse_gate)]
+        gate: Option<GateLevel>,
     },
     /// Put several conformance runs side by side, one column per implementation.
     Compare {
@@ -170,4 +184,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+/// `--gate must|should|all`.
+fn parse_gate(text: &str) -> Result<GateLevel, String> {
+    text.parse()
 }

@@ -1,6 +1,9 @@
-//! Writing a run's reports into a folder: `report.json`, `junit.xml`, `summary.md`, `report.html`.
+//! Writing a run's reports into a folder (`report.json`, `junit.xml`, `summary.md`, `report.html`), and the
+//! one line every judging command ends with: whether the run passes its gate.
 
-use ksnsim_reports::{RunReport, write_html, write_json, write_junit, write_markdown};
+use ksnsim_reports::{
+    GateLevel, GateOutcome, RunReport, write_html, write_json, write_junit, write_markdown,
+};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -33,4 +36,25 @@ pub fn write_and_announce(run: &RunReport, dir: &Path) -> Result<(), CliError> {
     let shown: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     println!("reports: {}", shown.join(", "));
     Ok(())
+}
+
+/// One line saying whether the run passes the gate at `level`, and what blocks it or was let through below
+/// it; `items` names what must pass (`scenario`, `check of acme 2.1`).
+pub fn gate_line(gate: &GateOutcome, level: GateLevel, items: &str) -> String {
+    let scope = level.scope();
+    if gate.passed() {
+        let tolerated = match gate.tolerated.len() {
+            0 => String::new(),
+            n => format!(" ({n} below the gate: {})", gate.tolerated.join(", ")),
+        };
+        return format!("gate: PASS: {scope} {items} passed{tolerated}");
+    }
+    let mut line = format!("gate: FAIL ({scope} must pass)");
+    if !gate.failed.is_empty() {
+        line.push_str(&format!("; failed: {}", gate.failed.join(", ")));
+    }
+    if !gate.errored.is_empty() {
+        line.push_str(&format!("; ksnsim could not judge: {}", gate.errored.join(", ")));
+    }
+    line
 }

@@ -73,6 +73,64 @@ pub struct GateOutcome {
     pub tolerated: Vec<String>,
 }
 
+/// How strict a gate is: which requirement levels block a run when one of their items fails or errors.
+///
+/// Third-party conformance gates on MUST by default (a vendor may lack a SHOULD with a reason); the reference
+/// implementation's own suite gates on everything it implements (`All`), SHOULD and MAY included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GateLevel {
+    /// MUST items block; SHOULD and MAY failures are reported as tolerated.
+    #[default]
+    Must,
+    /// MUST and SHOULD items block.
+    Should,
+    /// Every item blocks, MAY included: for the reference, which implements every MAY it claims.
+    All,
+}
+
+impl GateLevel {
+    /// The name on the command line: `must`, `should` or `all`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Must => "must",
+            Self::Should => "should",
+            Self::All => "all",
+        }
+    }
+
+    /// The words for a gate line: which requirements must pass.
+    pub fn scope(self) -> &'static str {
+        match self {
+            Self::Must => "every MUST",
+            Self::Should => "every MUST and SHOULD",
+            Self::All => "every MUST, SHOULD and MAY",
+        }
+    }
+
+    /// Whether an item judged at `level` can block this gate.
+    fn blocks(self, level: Level) -> bool {
+        match level {
+            Level::Must => true,
+            Level::Should => self != Self::Must,
+            Level::May => self == Self::All,
+        }
+    }
+}
+
+impl std::str::FromStr for GateLevel {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.to_ascii_lowercase().as_str() {
+            "must" => Ok(Self::Must),
+            "should" => Ok(Self::Should),
+            "all" | "may" => Ok(Self::All),
+            _ => Err(format!("{text:?} is not a gate level: use must, should or all")),
+        }
+    }
+}
+
 impl GateOutcome {
     /// Whether the run passes the gate.
     pub fn passed(&self) -> bool {
@@ -122,10 +180,20 @@ impl RunReport {
     /// requirements may fail without blocking: those land in `tolerated`, so a vendor's missing optional
     /// behaviour is reported and not fatal. `not_applicable` and `not_tested` never block.
     pub fn gate(&self, strict_should: bool) -> GateOutcome {
+        self.gate_at(if strict_should {
+            GateLevel::Should
+        } else {
+            GateLevel::Must
+        })
+    }
+
+    /// The release gate at a chosen strictness: an item blocks when `gate` blocks its gating level
+    /// ([`GateLevel::blocks`]); below it, its failure or error is `tolerated`.
+    pub fn gate_at(&self, gate: GateLevel) -> GateOutcome {
         let mut outcome = GateOutcome::default();
         for item in self.sorted_items() {
             let list = match item.verdict {
-                Verdict::Fail | Verdict::Error if !gates(self.gating_level(item), strict_should) => {
+                Verdict::Fail | Verdict::Error if !gate.blocks(self.gating_level(item)) => {
                     &mut outcome.tolerated
                 }
                 Verdict::Fail => &mut outcome.failed,
@@ -145,15 +213,6 @@ impl RunReport {
             .map(|id| self.requirement(id).map_or(Level::Must, |r| r.level));
         let first = item.level.or_else(|| levels.next()).unwrap_or(Level::Must);
         levels.fold(first, Level::stronger)
-    }
-}
-
-/// Whether an item at `level` can block the gate.
-fn gates(level: Level, strict_should: bool) -> bool {
-    match level {
-        Level::Must => true,
-        Level::Should => strict_should,
-        Level::May => false,
     }
 }
 
@@ -286,6 +345,21 @@ mod tests {
             (strict.failed, strict.tolerated),
             (vec!["s".to_owned()], vec!["o".to_owned()])
         );
+        let all = run.gate_at(GateLevel::All);
+        assert_eq!(
+            (all.failed, all.errored, all.tolerated),
+            (vec!["s".to_owned()], vec!["o".to_owned()], Vec::<String>::new())
+        );
+    }
+
+    #[test]
+    fn gate_levels_parse_from_their_names_and_nothing_else() {
+        for level in [GateLevel::Must, GateLevel::Should, GateLevel::All] {
+            assert_eq!(level.as_str().parse::<GateLevel>(), Ok(level));
+        }
+        assert_eq!("MAY".parse::<GateLevel>(), Ok(GateLevel::All));
+        let err = "strict".parse::<GateLevel>().unwrap_err();
+        assert!(err.contains("must, should or all"), "{err}");
     }
 
     #[test]

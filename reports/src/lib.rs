@@ -36,7 +36,7 @@ pub use crate::{
     compare::{ComparisonMatrix, ComparisonRow, write_comparison_html, write_comparison_markdown},
     digest::{read_trace_jsonl, trace_digest, write_trace_jsonl},
     error::ReportError,
-    fold::{GateOutcome, RequirementRow, Totals},
+    fold::{GateLevel, GateOutcome, RequirementRow, Totals},
     html::write_html,
     json::{read_json, read_json_file, write_json},
     junit::write_junit,

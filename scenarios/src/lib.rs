@@ -5,6 +5,7 @@
 //!   statistics, dns, faults, checks).
 //! - `params`: how steps read modes, files, URLs and KSN kinds.
 //! - [`coverage`]: which scenarios cover which requirement (`features/COVERAGE.md`).
+//! - [`step_log`]: what each scenario's steps did (a cucumber writer): which step failed, and its account.
 //! - [`suite`]: which scenarios run, with which seeds, and their outcomes as a `RunReport`.
 //!
 //! ```text
@@ -14,6 +15,7 @@
 
 pub mod coverage;
 mod params;
+pub mod step_log;
 mod steps;
 pub mod suite;
 mod world;

@@ -6,18 +6,18 @@
 //! so adding a scenario never changes another's trace. After its last step, every invariant checker runs on
 //! the scenario's trace; a violation fails the scenario with the requirement id and the first bad event.
 
-use cucumber::{World as _, WriterExt as _, cli, event, gherkin, writer};
+use cucumber::{World as _, cli, event, gherkin};
 use futures::FutureExt;
 use ksnsim_harness::catalogue::catalogue;
 use ksnsim_reports::{
     Failure, ItemReport, RequirementId, RunKind, RunReport, TraceEvent, Verdict, trace_digest,
 };
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
-use std::io;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::step_log::{StepLog, StepLogWriter, StepOutcome, StepRecord, hosts_named, step_error};
 use crate::world::KsnWorld;
 
 /// What to run.
@@ -25,7 +25,8 @@ use crate::world::KsnWorld;
 pub struct SuiteOptions {
     /// The folder of features (the suite root); scenario ids are relative to its parent.
     pub features_dir: PathBuf,
-    /// Feature files (or folders) to run, relative to the suite root's parent or absolute; empty: all.
+    /// Feature files (or folders) to run, anywhere (a field engineer's ticket folder too): a relative path is
+    /// looked up under the suite root's parent first, then the current directory; empty: the whole suite.
     pub only: Vec<PathBuf>,
     /// A cucumber tag expression, e.g. `@PX-CACHE-1 or @EP-LIC-1`.
     pub tags: Option<String>,
@@ -35,8 +36,11 @@ pub struct SuiteOptions {
     pub base_seed: u64,
     /// Replay: this scenario (`features/x.feature:LINE`) with exactly this seed.
     pub replay: Option<(String, u64)>,
-    /// Run share `k` of `n` (1-based), by a stable hash of the scenario id.
+    /// Run share `k` of `n` (1-based), by a stable hash of the scenario id (and seed index).
     pub partition: Option<(u64, u64)>,
+    /// Run every scenario under this many seeds (at least 1): the first is the base seed's, the others are
+    /// derived from it ([`derived_base`]); items of seed `i > 0` get the id `ID#i`.
+    pub seeds: u64,
     pub concurrency: usize,
     /// Print a line per finished scenario on stderr.
     pub progress: bool,
@@ -55,6 +59,7 @@ impl SuiteOptions {
             base_seed: 1,
             replay: None,
             partition: None,
+            seeds: 1,
             concurrency: 8,
             progress: false,
             keep_traces: false,
@@ -82,16 +87,64 @@ pub fn scenario_seed(base: u64, id: &str) -> u64 {
     u64::from_le_bytes(digest[..8].try_into().expect("a SHA-256 digest has 32 bytes")) >> 1
 }
 
-fn scenario_id(root_parent: &Path, feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> String {
-    let path = feature
-        .path
-        .as_deref()
-        .map_or_else(|| PathBuf::from("?"), Path::to_path_buf);
-    let relative = path
-        .strip_prefix(root_parent)
-        .map(Path::to_path_buf)
-        .unwrap_or(path);
-    format!("{}:{}", relative.display(), scenario.position.line)
+/// How scenarios are named: `features/x.feature:LINE` relative to the suite root's parent; a feature outside
+/// it, relative to the current directory (`tickets/4711.feature:3`), or absolute when outside both. Ids are
+/// places, so they (and the seeds derived from them) stay the same from run to run.
+#[derive(Debug, Clone)]
+pub struct ScenarioIds {
+    root_parent: PathBuf,
+    cwd: Option<PathBuf>,
+}
+
+impl ScenarioIds {
+    fn new(root_parent: PathBuf) -> Self {
+        let cwd = std::env::current_dir().ok().and_then(|d| d.canonicalize().ok());
+        Self { root_parent, cwd }
+    }
+
+    /// The id of `scenario` in `feature`.
+    pub fn id(&self, feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> String {
+        let path = feature
+            .path
+            .as_deref()
+            .map_or_else(|| PathBuf::from("?"), Path::to_path_buf);
+        let relative = path
+            .strip_prefix(&self.root_parent)
+            .ok()
+            .or_else(|| self.cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd).ok()))
+            .map(Path::to_path_buf)
+            .unwrap_or(path);
+        format!("{}:{}", relative.display(), scenario.position.line)
+    }
+}
+
+/// The base seed of seed index `index` under `--seeds`: the base itself for index 0, so that `--seeds 1` is
+/// the plain run; otherwise a seed derived from both.
+pub fn derived_base(base: u64, index: u64) -> u64 {
+    if index == 0 {
+        base
+    } else {
+        scenario_seed(base, &format!("--seeds #{index}"))
+    }
+}
+
+/// A seed pinned by a tag (`@seed-42`): the scenario always runs with exactly it (written by `explore`, and
+/// by field engineers who need one world). Under `--seeds`, a pinned scenario runs once.
+fn pinned_seed(feature: &gherkin::Feature, scenario: &gherkin::Scenario) -> Option<u64> {
+    feature
+        .tags
+        .iter()
+        .chain(&scenario.tags)
+        .find_map(|tag| tag.trim_start_matches('@').strip_prefix("seed-")?.parse().ok())
+}
+
+/// A scenario's id under seed index `index`: `ID`, or `ID#index`.
+pub(crate) fn seeded_id(id: &str, index: u64) -> String {
+    if index == 0 {
+        id.to_owned()
+    } else {
+        format!("{id}#{index}")
+    }
 }
 
 /// The name of a scenario as a test: `feature file stem::scenario name`.
@@ -118,29 +171,18 @@ fn stable_share(id: &str, n: u64) -> u64 {
     scenario_seed(0, id) % n.max(1) + 1
 }
 
-/// A writer target that keeps cucumber's own report, printed only when something failed.
-#[derive(Clone, Default)]
-struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for SharedBuffer {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0
-            .lock()
-            .map_err(|_| io::Error::other("buffer lock poisoned"))?
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The outcome of a suite run.
 pub struct SuiteOutcome {
     pub report: RunReport,
-    /// cucumber's own step-by-step account, for the failures.
-    pub details: String,
+    /// Every scenario's steps as they ran, by item id: the step-by-step account of a failure.
+    pub steps: BTreeMap<String, Vec<StepRecord>>,
+}
+
+impl SuiteOutcome {
+    /// The steps of one item (a scenario under one seed), in order; empty when it never ran a step.
+    pub fn steps_of(&self, item_id: &str) -> &[StepRecord] {
+        self.steps.get(item_id).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Runs the selected scenarios and folds their outcomes into a report.
@@ -165,111 +207,165 @@ pub async fn run_suite(options: &SuiteOptions) -> Result<SuiteOutcome, SuiteErro
         }
         None => None,
     };
-    let only: Vec<PathBuf> = options
-        .only
-        .iter()
-        .map(|p| {
-            let absolute = if p.is_absolute() {
-                p.clone()
-            } else {
-                root_parent.join(p)
+    let inputs = inputs(&root, &root_parent, &options.only)?;
+    let ids = ScenarioIds::new(root_parent);
+    let results: Arc<Mutex<Vec<Concluded>>> = Arc::default();
+    let log = StepLog::default();
+    for index in 0..options.seeds.max(1) {
+        for input in &inputs {
+            let run = SeedRun {
+                options,
+                ids: &ids,
+                tags: tags.clone(),
+                index,
             };
-            absolute
-                .canonicalize()
-                .map_err(|_| SuiteError::NoFeatures(p.display().to_string()))
-        })
-        .collect::<Result<_, _>>()?;
-
-    let results: Arc<Mutex<Vec<ItemReport>>> = Arc::default();
-    let buffer = SharedBuffer::default();
-    let (before_root, after_root) = (root_parent.clone(), root_parent.clone());
-    let (base_seed, replay) = (options.base_seed, options.replay.clone());
-    let collected = results.clone();
-    let (progress, keep_traces) = (options.progress, options.keep_traces);
-    let filter = {
-        let (root_parent, options) = (root_parent.clone(), options.clone());
-        move |feature: &gherkin::Feature, _: Option<&gherkin::Rule>, scenario: &gherkin::Scenario| {
-            let id = scenario_id(&root_parent, feature, scenario);
-            let path = feature.path.clone().unwrap_or_default();
-            let in_only = only.is_empty() || only.iter().any(|o| path.starts_with(o));
-            let tagged = tags.as_ref().is_none_or(|expr| {
-                use cucumber::tag::Ext as _;
-                expr.eval(feature.tags.iter().chain(&scenario.tags))
-            });
-            let named = match &options.name_filter {
-                None => true,
-                Some(f) if options.exact => test_name(feature, scenario) == *f || id == *f,
-                Some(f) => format!("{id} {}", test_name(feature, scenario)).contains(f.as_str()),
-            };
-            let replayed = options.replay.as_ref().is_none_or(|(target, _)| *target == id);
-            let shared = options.partition.is_none_or(|(k, n)| stable_share(&id, n) == k);
-            in_only && tagged && named && replayed && shared
+            run.run(input, &results, &log).await;
         }
-    };
+    }
 
-    KsnWorld::cucumber()
-        .max_concurrent_scenarios(options.concurrency.max(1))
-        .fail_on_skipped()
-        .with_writer(
-            writer::Basic::new(
-                buffer.clone(),
-                writer::Coloring::Never,
-                writer::Verbosity::Default,
-            )
-            .summarized(),
-        )
-        .before(move |feature, _, scenario, world| {
-            let id = scenario_id(&before_root, feature, scenario);
-            world.seed = match &replay {
-                Some((_, seed)) => *seed,
-                None => scenario_seed(base_seed, &id),
-            };
-            world.scenario_id = id;
-            async {}.boxed_local()
-        })
-        .after(move |feature, _, scenario, finished, world| {
-            let collected = collected.clone();
-            let id = scenario_id(&after_root, feature, scenario);
-            let item = ItemReport::new(id, scenario.name.clone(), feature.name.clone(), Verdict::Pass);
-            let requirements = requirement_tags(feature, scenario);
-            async move {
-                let item = conclude(item, requirements, finished, world, keep_traces).await;
-                if progress {
-                    let mark = if item.verdict == Verdict::Pass {
-                        "ok  "
-                    } else {
-                        "FAIL"
-                    };
-                    eprintln!(
-                        "{mark} {} {} (seed {})",
-                        item.id,
-                        item.name,
-                        item.seed.unwrap_or_default()
-                    );
-                }
-                collected
-                    .lock()
-                    .expect("results lock is never poisoned")
-                    .push(item);
-            }
-            .boxed_local()
-        })
-        // Last: the builder steps above reset it. Without it cucumber would parse this process's arguments.
-        .with_cli(cli::Opts::<_, _, _, cli::Empty>::default())
-        .filter_run(&root, filter)
-        .await;
-
+    let mut steps = log.take();
     let mut report = RunReport::new(RunKind::Suite, "ksnsim scenario suite");
     report.seed = Some(options.base_seed);
     report.catalogue = catalogue();
-    report.items = std::mem::take(&mut *results.lock().expect("results lock is never poisoned"));
+    let concluded = std::mem::take(&mut *results.lock().expect("results lock is never poisoned"));
+    report.items = concluded
+        .into_iter()
+        .map(|c| {
+            let id = c.item.id.clone();
+            c.explained(steps.get(&id).map_or(&[], Vec::as_slice))
+        })
+        .collect();
     report.normalize();
     if report.items.is_empty() {
         return Err(SuiteError::NothingMatched(describe_selection(options)));
     }
-    let details =
-        String::from_utf8_lossy(&buffer.0.lock().expect("buffer lock is never poisoned")).into_owned();
-    Ok(SuiteOutcome { report, details })
+    steps.retain(|id, _| report.items.iter().any(|item| item.id == *id));
+    Ok(SuiteOutcome { report, steps })
+}
+
+/// What cucumber is given to parse: the whole suite, or each selected path (a path inside another selected
+/// one is dropped, so no scenario runs twice).
+fn inputs(root: &Path, root_parent: &Path, only: &[PathBuf]) -> Result<Vec<PathBuf>, SuiteError> {
+    if only.is_empty() {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    let mut found = Vec::new();
+    for path in only {
+        let candidates = if path.is_absolute() {
+            vec![path.clone()]
+        } else {
+            vec![root_parent.join(path), path.clone()]
+        };
+        let resolved = candidates
+            .iter()
+            .find_map(|candidate| candidate.canonicalize().ok())
+            .ok_or_else(|| SuiteError::NoFeatures(path.display().to_string()))?;
+        let is_feature = resolved.is_dir() || resolved.extension().is_some_and(|e| e == "feature");
+        if !is_feature {
+            return Err(SuiteError::NoFeatures(path.display().to_string()));
+        }
+        found.push(resolved);
+    }
+    found.sort();
+    found.dedup();
+    let outermost = found
+        .iter()
+        .filter(|p| !found.iter().any(|other| other != *p && p.starts_with(other)))
+        .cloned()
+        .collect();
+    Ok(outermost)
+}
+
+/// One pass of cucumber over one input under one seed index.
+struct SeedRun<'a> {
+    options: &'a SuiteOptions,
+    ids: &'a ScenarioIds,
+    tags: Option<gherkin::tagexpr::TagOperation>,
+    index: u64,
+}
+
+impl SeedRun<'_> {
+    async fn run(self, input: &Path, results: &Arc<Mutex<Vec<Concluded>>>, log: &StepLog) {
+        let Self {
+            options,
+            ids,
+            tags,
+            index,
+        } = self;
+        let base_seed = derived_base(options.base_seed, index);
+        let replay = options.replay.clone();
+        let (progress, keep_traces) = (options.progress, options.keep_traces);
+        let filter = {
+            let (ids, options) = (ids.clone(), options.clone());
+            move |feature: &gherkin::Feature, _: Option<&gherkin::Rule>, scenario: &gherkin::Scenario| {
+                let id = ids.id(feature, scenario);
+                let tagged = tags.as_ref().is_none_or(|expr| {
+                    use cucumber::tag::Ext as _;
+                    expr.eval(feature.tags.iter().chain(&scenario.tags))
+                });
+                let named = match &options.name_filter {
+                    None => true,
+                    Some(f) if options.exact => test_name(feature, scenario) == *f || id == *f,
+                    Some(f) => format!("{id} {}", test_name(feature, scenario)).contains(f.as_str()),
+                };
+                let replayed = options.replay.as_ref().is_none_or(|(target, _)| *target == id);
+                let seeded =
+                    index == 0 || (pinned_seed(feature, scenario).is_none() && options.replay.is_none());
+                let shared = options
+                    .partition
+                    .is_none_or(|(k, n)| stable_share(&seeded_id(&id, index), n) == k);
+                tagged && named && replayed && seeded && shared
+            }
+        };
+        let (before_ids, after_ids) = (ids.clone(), ids.clone());
+        let collected = results.clone();
+        KsnWorld::cucumber()
+            .max_concurrent_scenarios(options.concurrency.max(1))
+            .fail_on_skipped()
+            .with_writer(StepLogWriter::new(log.clone(), ids.clone(), index))
+            .before(move |feature, _, scenario, world| {
+                let id = before_ids.id(feature, scenario);
+                world.seed = match (&replay, pinned_seed(feature, scenario)) {
+                    (Some((_, seed)), _) => *seed,
+                    (None, Some(pinned)) => pinned,
+                    (None, None) => scenario_seed(base_seed, &id),
+                };
+                world.scenario_id = id;
+                async {}.boxed_local()
+            })
+            .after(move |feature, _, scenario, finished, world| {
+                let collected = collected.clone();
+                let id = seeded_id(&after_ids.id(feature, scenario), index);
+                let item = ItemReport::new(id, scenario.name.clone(), feature.name.clone(), Verdict::Pass);
+                let requirements = requirement_tags(feature, scenario);
+                async move {
+                    let concluded = conclude(item, requirements, finished, world, keep_traces).await;
+                    if progress {
+                        let item = &concluded.item;
+                        let mark = if item.verdict == Verdict::Pass {
+                            "ok  "
+                        } else {
+                            "FAIL"
+                        };
+                        eprintln!(
+                            "{mark} {} {} (seed {})",
+                            item.id,
+                            item.name,
+                            item.seed.unwrap_or_default()
+                        );
+                    }
+                    collected
+                        .lock()
+                        .expect("results lock is never poisoned")
+                        .push(concluded);
+                }
+                .boxed_local()
+            })
+            // Last: the builder steps above reset it. Without it cucumber would parse this process's arguments.
+            .with_cli(cli::Opts::<_, _, _, cli::Empty>::default())
+            .filter_run(input, filter)
+            .await;
+    }
 }
 
 fn describe_selection(options: &SuiteOptions) -> String {
@@ -286,6 +382,56 @@ fn describe_selection(options: &SuiteOptions) -> String {
     parts.join(", ")
 }
 
+/// A scenario's verdict as the after-hook reached it, before its steps' account (which cucumber's writer
+/// delivers separately) is joined in by [`Concluded::explained`].
+struct Concluded {
+    item: ItemReport,
+    /// The verdict came from a failed or undefined step (not from an invariant).
+    by_step: bool,
+}
+
+impl Concluded {
+    /// The item, its failure told by the step that failed: its place, its text (the expectation) and its
+    /// own message, and the last event about the hosts it names rather than the trace's last event.
+    fn explained(self, steps: &[StepRecord]) -> ItemReport {
+        let mut item = self.item;
+        let failed = steps
+            .iter()
+            .find(|step| !matches!(step.outcome, StepOutcome::Passed));
+        let (true, Some(step), Some(failure)) = (self.by_step, failed, item.failure.as_mut()) else {
+            return item;
+        };
+        let place = format!("{}:{}", file_of(&item.id), step.line);
+        let said = match &step.outcome {
+            StepOutcome::Failed(message) => message.clone(),
+            StepOutcome::Undefined => "no step of the library matches this text".to_owned(),
+            StepOutcome::Passed => unreachable!("found as not passed"),
+        };
+        let ids: Vec<&str> = item.requirements.iter().map(|r| r.as_str()).collect();
+        let scope = if ids.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", ids.join(", "))
+        };
+        failure.message = format!("{scope}step failed at {place}: {}\n  {said}", step.written());
+        let hosts = hosts_named(&step.text);
+        if let Some(event) = item
+            .trace
+            .iter()
+            .rev()
+            .find(|e| hosts.iter().any(|h| *h == e.from || *h == e.to))
+        {
+            failure.event = Some(event.clone());
+        }
+        item
+    }
+}
+
+/// `features/x.feature` of `features/x.feature:LINE` (or `...:LINE#i`).
+fn file_of(id: &str) -> &str {
+    id.rsplit_once(':').map_or(id, |(file, _)| file)
+}
+
 /// The verdict of one scenario: its steps' outcome, then every invariant over its trace.
 async fn conclude(
     mut item: ItemReport,
@@ -293,7 +439,7 @@ async fn conclude(
     finished: &event::ScenarioFinished,
     world: Option<&mut KsnWorld>,
     keep_traces: bool,
-) -> ItemReport {
+) -> Concluded {
     item.requirements = requirements;
     let Some(world) = world else {
         item.verdict = Verdict::Error;
@@ -302,7 +448,7 @@ async fn conclude(
             None,
             None,
         ));
-        return item;
+        return Concluded { item, by_step: false };
     };
     item.seed = Some(world.seed);
     let step_failure = match finished {
@@ -310,9 +456,10 @@ async fn conclude(
         event::ScenarioFinished::StepSkipped => {
             Some("a step has no definition: no step of the library matches its text".to_owned())
         }
-        event::ScenarioFinished::StepFailed(_, _, err) => Some(plain(&err.to_string())),
+        event::ScenarioFinished::StepFailed(_, _, err) => Some(step_error(err)),
         event::ScenarioFinished::BeforeHookFailed(_) => Some("the scenario could not start".to_owned()),
     };
+    let mut by_step = false;
     let checked = if world.is_running() {
         let invariants = world.with_world(|w| w.check_invariants()).await;
         let trace = world.with_world(|w| Ok(w.trace())).await.unwrap_or_default();
@@ -325,7 +472,7 @@ async fn conclude(
         let digest = trace_digest(&trace);
         item.replay = Some(format!(
             "ksnsim replay {} --seed {} --digest {digest}",
-            item.id, world.seed
+            world.scenario_id, world.seed
         ));
         item.trace_digest = Some(digest);
         item.sim_time_ms = trace.last().map(|e| e.at_ms);
@@ -350,9 +497,8 @@ async fn conclude(
             }
             (Some(step), None, _) => {
                 item.verdict = Verdict::Fail;
-                let ids: Vec<&str> = item.requirements.iter().map(|r| r.as_str()).collect();
-                let message = format!("{}: {step}", ids.join(", "));
-                item.failure = Some(failure(message, first_requirement, trace.last().cloned()));
+                by_step = true;
+                item.failure = Some(failure(step.clone(), first_requirement, trace.last().cloned()));
             }
             (None, None, Err(err)) => {
                 item.verdict = Verdict::Error;
@@ -370,11 +516,15 @@ async fn conclude(
             item.trace = tail(&trace, 200);
         }
     } else if let Some(message) = step_failure {
-        item.replay = Some(format!("ksnsim replay {} --seed {}", item.id, world.seed));
+        item.replay = Some(format!(
+            "ksnsim replay {} --seed {}",
+            world.scenario_id, world.seed
+        ));
         item.verdict = Verdict::Fail;
+        by_step = true;
         item.failure = Some(failure(message, first_requirement, None));
     }
-    item
+    Concluded { item, by_step }
 }
 
 fn failure(message: String, requirement: Option<RequirementId>, event: Option<TraceEvent>) -> Failure {
@@ -387,13 +537,4 @@ fn failure(message: String, requirement: Option<RequirementId>, event: Option<Tr
 
 fn tail(trace: &[TraceEvent], n: usize) -> Vec<TraceEvent> {
     trace[trace.len().saturating_sub(n)..].to_vec()
-}
-
-/// cucumber's account of a failed step, without its framing.
-fn plain(error: &str) -> String {
-    error
-        .trim()
-        .trim_start_matches("Step panicked. Captured output:")
-        .trim()
-        .to_owned()
 }

@@ -135,13 +135,17 @@ fn main() -> ExitCode {
                 println!("event: {event}");
             }
             println!("replay: {}", item.replay.as_deref().unwrap_or("-"));
+            let steps = outcome.steps_of(&item.id);
+            if !steps.is_empty() {
+                println!("steps:");
+                steps.iter().for_each(|step| println!("{step}"));
+            }
             let shown = item.trace.len().saturating_sub(40);
             if !item.trace.is_empty() {
                 println!("last {} events of the trace:", item.trace.len() - shown);
                 item.trace[shown..].iter().for_each(|event| println!("  {event}"));
             }
         }
-        println!("\n{}", outcome.details);
     }
     let passed = outcome.report.items.len() - failed;
     println!("\n{passed} passed, {failed} failed");

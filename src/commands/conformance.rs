@@ -7,11 +7,11 @@ use ksnsim_harness::conformance::{
     ConformanceError, ConformancePlan, Launcher, MAX_CAPACITY_TESTED, ProxyCommand, ProxyUnderTest,
     RunningProxy, render_table, run_conformance_blocking,
 };
-use ksnsim_reports::{GateOutcome, RunReport, exit};
+use ksnsim_reports::{GateLevel, RunReport, exit};
 
 use super::CliError;
 use crate::args::ConformanceArgs;
-use crate::output::write_and_announce;
+use crate::output::{gate_line, write_and_announce};
 
 pub fn run(args: ConformanceArgs) -> Result<u8, CliError> {
     let plan = resolve(&args)?;
@@ -29,8 +29,12 @@ pub fn run(args: ConformanceArgs) -> Result<u8, CliError> {
     print!("{}", render_table(&run));
     println!("ran in {:.1} s", started.elapsed().as_secs_f64());
     write_and_announce(&run, &args.report)?;
-    let gate = run.gate(args.strict);
-    println!("{}", gate_line(&gate, args.strict, &run));
+    let level = if args.strict { GateLevel::Should } else { args.gate };
+    let gate = run.gate_at(level);
+    println!(
+        "{}",
+        gate_line(&gate, level, &format!("check of {}", implementation(&run)))
+    );
     Ok(exit::for_gate(&gate))
 }
 
@@ -129,33 +133,6 @@ fn replay_command(args: &ConformanceArgs) -> String {
     flag("--proxy", args.proxy.clone());
     flag("--upstream-listen", args.upstream_listen.clone());
     flag("--cache-capacity", args.cache_capacity.map(|n| n.to_string()));
-    line
-}
-
-/// One line saying whether the run passes the gate, and what blocks it.
-fn gate_line(gate: &GateOutcome, strict: bool, run: &RunReport) -> String {
-    let scope = if strict {
-        "every MUST and SHOULD"
-    } else {
-        "every MUST"
-    };
-    if gate.passed() {
-        let tolerated = match gate.tolerated.len() {
-            0 => String::new(),
-            n => format!(" ({n} below the gate: {})", gate.tolerated.join(", ")),
-        };
-        return format!(
-            "gate: PASS: {scope} check of {} passed{tolerated}",
-            implementation(run)
-        );
-    }
-    let mut line = format!("gate: FAIL ({scope} must pass)");
-    if !gate.failed.is_empty() {
-        line.push_str(&format!("; failed: {}", gate.failed.join(", ")));
-    }
-    if !gate.errored.is_empty() {
-        line.push_str(&format!("; ksnsim could not judge: {}", gate.errored.join(", ")));
-    }
     line
 }
 

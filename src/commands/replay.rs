@@ -30,6 +30,11 @@ pub fn run(args: ReplayArgs) -> Result<u8, CliError> {
         )));
     }
     let mut options = SuiteOptions::new(features_dir()?);
+    // Only the scenario's own file is parsed: it may live anywhere (a ticket folder), as with `ksnsim run`.
+    let file = scenario
+        .rsplit_once(':')
+        .map_or(scenario.as_str(), |(file, _)| file);
+    options.only = vec![std::path::PathBuf::from(file)];
     options.replay = Some((scenario.clone(), seed));
     options.concurrency = 1;
     options.keep_traces = true;

@@ -2,7 +2,8 @@
 //! report, or conformance runs of several implementations into one comparison matrix.
 
 use ksnsim_reports::{
-    ComparisonMatrix, RunReport, merge_runs, read_json_file, write_comparison_html, write_comparison_markdown,
+    ComparisonMatrix, GateLevel, RunKind, RunReport, merge_runs, read_json_file, write_comparison_html,
+    write_comparison_markdown,
 };
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,7 @@ use crate::output::write_and_announce;
 
 pub fn run(command: ReportCommand) -> Result<u8, CliError> {
     match command {
-        ReportCommand::Merge { inputs, out } => {
+        ReportCommand::Merge { inputs, out, gate } => {
             let runs = read_all(&inputs)?;
             let merged = merge_runs(runs).map_err(|err| CliError::BadInput(err.to_string()))?;
             let totals = merged.totals();
@@ -23,7 +24,11 @@ pub fn run(command: ReportCommand) -> Result<u8, CliError> {
                 totals.fail
             );
             write_and_announce(&merged, &out)?;
-            Ok(ksnsim_reports::exit::for_gate(&merged.gate(false)))
+            let gate = gate.unwrap_or(match merged.kind {
+                RunKind::Suite => GateLevel::All,
+                _ => GateLevel::Must,
+            });
+            Ok(ksnsim_reports::exit::for_gate(&merged.gate_at(gate)))
         }
         ReportCommand::Compare { inputs, out } => {
             let matrix = ComparisonMatrix::from_runs(&read_all(&inputs)?);

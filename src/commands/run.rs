@@ -1,12 +1,13 @@
 //! `ksnsim run`: the scenario suite in simulation. Shows a line per scenario as it finishes, then a summary
-//! with each failing scenario's seed and the command that replays it; writes the reports; exits by the gate.
+//! with each failing scenario's seed and the command that replays it; writes the reports; exits by the gate
+//! (`--gate all` by default: the suite judges the reference, which must meet every level it implements).
 
 use ksnsim_reports::{Verdict, exit};
 use ksnsim_scenarios::{SuiteError, SuiteOptions, run_suite};
 
 use super::{CliError, features_dir, runtime};
 use crate::args::RunArgs;
-use crate::output::write_and_announce;
+use crate::output::{gate_line, write_and_announce};
 
 pub fn run(args: RunArgs) -> Result<u8, CliError> {
     let mut options = SuiteOptions::new(features_dir()?);
@@ -15,10 +16,20 @@ pub fn run(args: RunArgs) -> Result<u8, CliError> {
     options.base_seed = args.seed;
     options.concurrency = args.concurrency.max(1);
     options.partition = args.partition.as_deref().map(parse_partition).transpose()?;
+    if args.seeds == 0 {
+        return Err(CliError::BadInput(
+            "--seeds 0: give at least 1 (the default)".into(),
+        ));
+    }
+    options.seeds = args.seeds;
     options.progress = true;
     eprintln!(
-        "ksnsim run: base seed {}{}",
+        "ksnsim run: base seed {}{}{}",
         args.seed,
+        match args.seeds {
+            1 => String::new(),
+            n => format!(", {n} seeds per scenario"),
+        },
         args.partition
             .as_deref()
             .map(|p| format!(", share {p}"))
@@ -30,7 +41,7 @@ pub fn run(args: RunArgs) -> Result<u8, CliError> {
             SuiteError::Tags { .. } | SuiteError::NoFeatures(_) => CliError::BadInput(err.to_string()),
             SuiteError::NothingMatched(_) => CliError::BadInput(format!("{err}: check the paths and --tags")),
         })?;
-    let report = outcome.report;
+    let report = &outcome.report;
     let totals = report.totals();
     println!(
         "\n{} scenarios: {} passed, {} failed, {} errors",
@@ -53,13 +64,16 @@ pub fn run(args: RunArgs) -> Result<u8, CliError> {
             }
         }
         println!("  replay: {}", item.replay.as_deref().unwrap_or("-"));
+        let steps = outcome.steps_of(&item.id);
+        if !steps.is_empty() {
+            println!("  steps:");
+            steps.iter().for_each(|step| println!("  {step}"));
+        }
     }
     println!();
-    write_and_announce(&report, &args.report)?;
-    let gate = report.gate(args.strict);
-    if !gate.passed() && totals.fail > 0 && !outcome.details.is_empty() {
-        eprintln!("\n{}", outcome.details);
-    }
+    write_and_announce(report, &args.report)?;
+    let gate = report.gate_at(args.gate);
+    println!("{}", gate_line(&gate, args.gate, "scenario"));
     Ok(if gate.passed() {
         exit::SUCCESS
     } else {
