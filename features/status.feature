@@ -42,3 +42,26 @@ Feature: What the application reports about KSN
     And "ep1" looks up the file "b.exe"
     Then "ep1" gets an answer
     And "ep1" reports "Extended"
+
+  @EP-RATE-1
+  Scenario: A running Retry-After holds back every kind of call: batches, uploads and license checks too
+    Given a Private KSN with registered license "LICENSE-A"
+    And an endpoint "bank" in extended mode using Private KSN with license "LICENSE-A"
+    And "bank" has accepted KSN Statement version 1
+    When "bank" detects 2 threats
+    And the Private KSN rate-limits clients for 120 seconds
+    And "bank" looks up the file "a.exe"
+    Then the lookup of "bank" fails with "rate_limited"
+    When the Private KSN recovers
+    And "bank" looks up the files "b.exe", "c.exe" in one batch
+    Then "bank" refuses the batch itself
+    When "bank" sends its queued statistics
+    Then "bank" refuses the upload itself
+    When "bank" checks its license
+    Then "bank" refuses the license check itself
+    And the Private KSN received 0 batch requests for 0 objects
+    And the Private KSN counted 0 statistics records from "bank"
+    When 2 minutes pass
+    And "bank" sends its queued statistics
+    Then the Private KSN counted 2 statistics records from "bank"
+    And "bank" has 0 statistics records queued

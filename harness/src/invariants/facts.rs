@@ -25,6 +25,8 @@ pub struct WorldFacts {
     pub recorded: BTreeMap<String, u64>,
     /// Each endpoint's statistics still held at the end: queued, overflowed, deleted on withdrawal.
     pub held_at_end: BTreeMap<String, (u64, u64, u64)>,
+    /// Statistics records each KSN server host says it counted, read from the server at the end of a run.
+    pub server_counted: BTreeMap<String, u64>,
 }
 
 impl WorldFacts {

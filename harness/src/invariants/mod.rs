@@ -8,6 +8,8 @@ mod no_cross_tenant;
 mod no_statistics_outside_extended;
 mod no_traffic_without_consent;
 mod public_dns_only_after_failure;
+mod retry_after_honoured;
+mod server_count_matches_log;
 mod statistics_conserved;
 #[cfg(test)]
 mod tests;
@@ -51,7 +53,9 @@ pub fn all() -> Vec<Box<dyn Invariant>> {
         Box::new(ksn_type_isolation::KsnTypeIsolation),
         Box::new(no_cross_tenant::NoCrossTenantAnswers),
         Box::new(statistics_conserved::StatisticsConserved),
+        Box::new(server_count_matches_log::ServerCountMatchesLog),
         Box::new(public_dns_only_after_failure::PublicDnsOnlyAfterFailure),
+        Box::new(retry_after_honoured::RetryAfterHonoured),
     ]
 }
 

@@ -285,3 +285,90 @@ fn ep_dns_1_public_dns_before_a_system_failure_or_when_forbidden_is_caught() {
     ];
     assert_eq!(check(&invariant, &facts, &forbidden).unwrap().index, Some(1));
 }
+
+fn client_answer(host: &str, status: u16, detail: &str) -> SimEventKind {
+    SimEventKind::ClientAnswer {
+        host: host.into(),
+        status,
+        detail: detail.into(),
+    }
+}
+
+#[test]
+fn ep_rate_1_any_request_before_retry_after_ran_out_is_caught() {
+    let facts = facts();
+    let invariant = retry_after_honoured::RetryAfterHonoured;
+    let limited = client_answer("ep", 429, "rate_limited (Retry-After: 30)");
+    let honoured = [
+        at(0, sends("ep", "/v1/reputation/file/x")),
+        at(10, limited.clone()),
+        at(30_010, sends("ep", "/v1/lookup")),
+    ];
+    assert_eq!(check(&invariant, &facts, &honoured), None);
+    let license_check_too_early = [
+        at(0, sends("ep", "/v1/reputation/file/x")),
+        at(10, limited.clone()),
+        at(29_000, sends("ep", "/v1/ping")),
+    ];
+    let violation = check(&invariant, &facts, &license_check_too_early).unwrap();
+    assert_eq!(violation.index, Some(2));
+    assert!(
+        violation.message.contains("1010 ms before"),
+        "{}",
+        violation.message
+    );
+    let other_host = [at(10, limited), at(20, sends("lab", "/v1/lookup"))];
+    assert_eq!(check(&invariant, &facts, &other_host), None);
+    let no_header = [
+        at(10, client_answer("ep", 429, "rate_limited")),
+        at(20, sends("ep", "/v1/lookup")),
+    ];
+    assert_eq!(
+        check(&invariant, &facts, &no_header),
+        None,
+        "nothing to honour without the header"
+    );
+}
+
+fn upload(server: &str, exchange: u64, key: Option<&str>, records: usize) -> SimEventKind {
+    server_request(
+        server,
+        "ep",
+        exchange,
+        SeenRequest {
+            path: "/v1/statistics".into(),
+            client_id: Some("ep".into()),
+            idempotency_key: key.map(str::to_owned),
+            records,
+            ..SeenRequest::default()
+        },
+    )
+}
+
+#[test]
+fn srv_stat_1_a_server_whose_count_disagrees_with_its_log_is_caught() {
+    let invariant = server_count_matches_log::ServerCountMatchesLog;
+    let events = [
+        at(0, upload("ksn-global", 0, Some("k1"), 3)),
+        at(1, answer("ksn-global", "ep", 0, 202)),
+        at(2, upload("ksn-global", 1, Some("k1"), 3)),
+        at(3, answer("ksn-global", "ep", 1, 202)),
+        at(4, upload("ksn-global", 2, Some("k2"), 2)),
+        at(5, answer("ksn-global", "ep", 2, 503)),
+    ];
+    let mut facts = facts();
+    facts.server_counted.insert("ksn-global".into(), 3);
+    assert_eq!(check(&invariant, &facts, &events), None);
+    facts.server_counted.insert("ksn-global".into(), 6);
+    let violation = check(&invariant, &facts, &events).unwrap();
+    assert!(
+        violation.message.contains("counted 6") && violation.message.contains("shows 3"),
+        "{}",
+        violation.message
+    );
+    facts.server_counted.insert("ksn-global".into(), 0);
+    assert!(
+        check(&invariant, &facts, &events).is_some(),
+        "a server that forgets to count is caught too"
+    );
+}

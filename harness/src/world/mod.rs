@@ -301,6 +301,14 @@ impl SimWorld {
                 self.facts.held_at_end.insert(host, held);
             }
         }
+        for (kind, mock) in &self.ksn {
+            let host = match kind {
+                KsnKind::Global => hostnames::GLOBAL_KSN,
+                KsnKind::Private => hostnames::PRIVATE_KSN,
+            };
+            let counted = mock.statistics().records;
+            self.facts.server_counted.insert(host.to_owned(), counted);
+        }
         Ok(check_all(&self.facts, &self.recorder.events()))
     }
 

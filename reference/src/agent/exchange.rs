@@ -80,9 +80,8 @@ pub(crate) fn admit(state: &AgentState, purpose: Purpose, now: Instant) -> Resul
         (TaskState::AuthenticationError | TaskState::Running, Purpose::LicenseCheck) => {}
         (task, _) => return Err(AgentError::TaskNotRunning(task.name())),
     }
-    if let Some(until) = state.restricted_until.filter(|until| now < *until)
-        && purpose != Purpose::LicenseCheck
-    {
+    // A running Retry-After holds every call back, license checks too (EP-RATE-1).
+    if let Some(until) = state.restricted_until.filter(|until| now < *until) {
         return Err(AgentError::Restricted(until - now));
     }
     Ok(())
@@ -217,10 +216,13 @@ impl EndpointAgent {
     fn judge(&self, purpose: Purpose, answer: Answer) -> Result<Answer, AgentError> {
         let status = answer.status.as_u16();
         let body: Option<ErrorBody> = answer.error_body();
-        let detail = body.as_ref().map_or_else(
+        let mut detail = body.as_ref().map_or_else(
             || answer.header(header::KSN_CACHE).unwrap_or("").to_owned(),
             |b| b.error.to_string(),
         );
+        if let Some(retry_after) = answer.header(header::RETRY_AFTER) {
+            detail.push_str(&format!(" (Retry-After: {retry_after})"));
+        }
         self.observe(Observation::Answer {
             from: "ksn".into(),
             status,

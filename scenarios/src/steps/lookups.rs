@@ -110,7 +110,9 @@ fn fails(world: &mut KsnWorld, host: String) -> Result<(), String> {
     }
 }
 
-#[then(regex = r#"^"([^"]+)" refuses the lookup itself$"#)]
+/// The last action of the endpoint (a lookup, a batch, an upload or a license check) was refused by the
+/// agent's own rules, with nothing sent.
+#[then(regex = r#"^"([^"]+)" refuses the (?:lookup|batch|upload|license check) itself$"#)]
 fn refused_locally(world: &mut KsnWorld, host: String) -> Result<(), String> {
     let outcome = world.last_of(&host)?;
     if outcome.refused_locally {

@@ -1,0 +1,75 @@
+//! SRV-STAT-1 from the server's own side: at the end of a run, what each KSN server says it counted equals
+//! what its request log supports: the records of every statistics upload it acknowledged with 202, each
+//! Idempotency-Key once. The scenario checks and EP-STAT-1 deduplicate by key themselves; this one catches a
+//! server that counts a repeated key twice (or forgets to count) while answering as if it did not.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Invariant, Violation, WorldFacts};
+use crate::trace::{SimEvent, SimEventKind};
+
+pub struct ServerCountMatchesLog;
+
+/// Records each KSN server acknowledged in the trace, each Idempotency-Key once (an upload without a key
+/// counts every time: nothing tells its repeats apart).
+fn acknowledged_per_server(events: &[SimEvent]) -> BTreeMap<&str, u64> {
+    let mut pending: BTreeMap<(&str, u64), (Option<&str>, usize)> = BTreeMap::new();
+    let mut keys: BTreeSet<(&str, &str)> = BTreeSet::new();
+    let mut acknowledged: BTreeMap<&str, u64> = BTreeMap::new();
+    for event in events {
+        match &event.what {
+            SimEventKind::ServerRequest {
+                server,
+                exchange,
+                request,
+                ..
+            } if server.starts_with("ksn-") && request.path == "/v1/statistics" => {
+                let key = request.idempotency_key.as_deref();
+                pending.insert((server.as_str(), *exchange), (key, request.records));
+            }
+            SimEventKind::ServerAnswer {
+                server,
+                exchange,
+                status: 202,
+                ..
+            } => {
+                if let Some((key, records)) = pending.remove(&(server.as_str(), *exchange))
+                    && key.is_none_or(|key| keys.insert((server.as_str(), key)))
+                {
+                    *acknowledged.entry(server.as_str()).or_default() += records as u64;
+                }
+            }
+            _ => {}
+        }
+    }
+    acknowledged
+}
+
+impl Invariant for ServerCountMatchesLog {
+    fn requirement(&self) -> &'static str {
+        "SRV-STAT-1"
+    }
+
+    fn name(&self) -> &'static str {
+        "each KSN server's own count agrees with its request log"
+    }
+
+    fn check(&self, facts: &WorldFacts, events: &[SimEvent]) -> Option<Violation> {
+        let acknowledged = acknowledged_per_server(events);
+        for (server, counted) in &facts.server_counted {
+            let logged = acknowledged.get(server.as_str()).copied().unwrap_or(0);
+            if logged != *counted {
+                let message = format!(
+                    "{server} says it counted {counted} statistics records, but its log shows {logged} acknowledged \
+                     (each Idempotency-Key once)"
+                );
+                return Some(Violation {
+                    index: None,
+                    event: None,
+                    message,
+                });
+            }
+        }
+        None
+    }
+}
