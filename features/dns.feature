@@ -52,3 +52,11 @@ Feature: Reaching KSN when the system DNS fails
     Then the lookup of "ep1" fails
     And the rogue server received no request
     And the Global KSN received nothing from "ep1"
+
+  @EP-DNS-2
+  Scenario: A poisoned DNS answer that leads to a trusted certificate for another name gets nothing either
+    When the system DNS points the KSN names at the impostor
+    And "ep1" looks up the file "tool.exe"
+    Then the lookup of "ep1" fails
+    And the impostor received no request
+    And the Global KSN received nothing from "ep1"

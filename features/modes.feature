@@ -60,3 +60,19 @@ Feature: Ways to take part in KSN
     Then "ep1" reports "Basic"
     When a policy leaves the mode of "ep1" undefined
     Then "ep1" reports "Extended"
+
+  @EP-MODE-3
+  Scenario: Off and save-to-file refuse batches and uploads too
+    Given an endpoint "off" in off mode
+    And an endpoint "air" in save-to-file mode
+    And "off" has accepted KSN Statement version 1
+    And "air" has accepted KSN Statement version 1
+    When "off" looks up the files "a.exe", "b.exe" in one batch
+    Then "off" refuses the batch itself
+    When "air" looks up the files "a.exe", "b.exe" in one batch
+    Then "air" refuses the batch itself
+    When "air" detects 1 threat
+    And "air" sends its queued statistics
+    Then "air" refuses the upload itself
+    And "off" sent nothing at all
+    And "air" sent nothing at all

@@ -83,3 +83,29 @@ Feature: Private KSN, tenants and license keys
     And the Private KSN's local database rates the file "inhouse.exe" untrusted
     And "bank" looks up the file "inhouse.exe"
     Then "bank" gets the verdict "untrusted"
+
+  @EP-STMT-1 @EP-MODE-3
+  Scenario: A license check is a KSN call too: none before acceptance or when not taking part
+    Given an endpoint "vault" in extended mode using Private KSN with license "LICENSE-A"
+    And "vault" has not accepted the KSN Statement
+    And an endpoint "closed" in off mode using Private KSN with license "LICENSE-A"
+    And "closed" has accepted KSN Statement version 1
+    When "vault" checks its license
+    Then "vault" refuses the license check itself
+    When "closed" checks its license
+    Then "closed" refuses the license check itself
+    And "vault" sent nothing at all
+    And "closed" sent nothing at all
+
+  @EP-LIC-1 @PX-TYPE-1
+  Scenario: A Private endpoint that could reach the Global KSN never falls back to it
+    Given an endpoint "teller" in extended mode using Private KSN with license "LICENSE-NEW"
+    And "teller" has accepted KSN Statement version 1
+    When "teller" looks up the file "ledger.xlsx"
+    Then the lookup of "teller" fails with "license_not_registered"
+    And "teller" reports "authentication error"
+    When "teller" looks up the files "a.exe", "b.exe" in one batch
+    And "teller" detects 2 threats
+    And 6 minutes pass
+    Then the Global KSN received nothing from "teller"
+    And "teller" reports "authentication error"

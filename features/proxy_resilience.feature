@@ -58,6 +58,16 @@ Feature: KSN proxy under failure
     Then the lookup of "ep9" fails with "upstream_unavailable"
     And the rogue server received no request
 
+  @PX-TLS-1
+  Scenario: An upstream with a trusted certificate for another name gets nothing
+    Given a distribution point "dp8" with a KSN proxy for the Global KSN
+    And the name of the Global KSN resolves to the impostor for "dp8"
+    And an endpoint "ep8" in extended mode behind "dp8"
+    And "ep8" has accepted KSN Statement version 1
+    When "ep8" looks up the file "tool.exe"
+    Then the lookup of "ep8" fails with "upstream_unavailable"
+    And the impostor received no request
+
   @PX-STALE-1
   Scenario: A stale verdict stands in while the upstream is down, and says so
     Given the KSN proxy "dp1" serves stale verdicts for 600 seconds

@@ -76,3 +76,30 @@ Feature: The KSN Statement
     Then "ep1" refuses the lookup itself
     When 5 minutes pass
     Then the Global KSN received 1 reputation request
+
+  @EP-STMT-1
+  Scenario: Before acceptance no call of any kind goes out: batches and uploads are refused too
+    Given "ep1" has not accepted the KSN Statement
+    When "ep1" looks up the files "a.exe", "b.exe" in one batch
+    Then "ep1" refuses the batch itself
+    When "ep1" detects 2 threats
+    And "ep1" sends its queued statistics
+    Then "ep1" refuses the upload itself
+    And "ep1" sent nothing at all
+
+  @EP-STMT-3
+  Scenario: A full withdrawal with statistics queued deletes them and stops every kind of call
+    Given "ep1" has accepted KSN Statement version 1
+    When the Global KSN becomes unavailable
+    And "ep1" detects 3 threats
+    And "ep1" withdraws acceptance of the KSN Statement
+    Then "ep1" has 0 statistics records queued
+    And "ep1" reports 3 statistics records deleted on withdrawal
+    When the Global KSN recovers
+    And "ep1" looks up the files "a.exe", "b.exe" in one batch
+    Then "ep1" refuses the batch itself
+    When "ep1" sends its queued statistics
+    Then "ep1" refuses the upload itself
+    When 5 minutes pass
+    Then the Global KSN received no statistics
+    And the Global KSN received 0 batch requests for 0 objects

@@ -81,6 +81,7 @@ impl KsnWorld {
             upstream_timeout_ms: None,
             stale_grace_seconds: None,
             poisoned_upstream: false,
+            impostor_upstream: false,
         };
         self.topology_mut()?.proxies.push(spec);
         Ok(())

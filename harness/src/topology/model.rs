@@ -106,6 +106,10 @@ pub struct ProxySpec {
     /// The KSN server's name resolves, for this proxy, to the rogue server (a poisoned resolver, PX-TLS-1).
     #[serde(default)]
     pub poisoned_upstream: bool,
+    /// The KSN server's name resolves, for this proxy, to the impostor: a certificate from the trusted CA,
+    /// but for another name (the most common real misconfiguration, PX-TLS-1).
+    #[serde(default)]
+    pub impostor_upstream: bool,
 }
 
 /// Participation, as written in a topology.
@@ -225,6 +229,12 @@ impl Topology {
         }
         for (i, proxy) in self.proxies.iter().enumerate() {
             let field = format!("proxy[{i}] ({})", proxy.name);
+            if proxy.poisoned_upstream && proxy.impostor_upstream {
+                return Err(fail(
+                    field,
+                    "poisoned_upstream and impostor_upstream both set: a name resolves to one server; pick one".into(),
+                ));
+            }
             match (&proxy.ksn, &proxy.upstream) {
                 (Some(kind), None) => self.check_server(*kind).map_err(|p| fail(field.clone(), p))?,
                 (None, Some(upstream)) => {
@@ -322,7 +332,7 @@ impl Topology {
 }
 
 /// Host names the world uses for itself.
-pub const RESERVED: [&str; 4] = ["ksn-global", "ksn-private", "dns", "rogue"];
+pub const RESERVED: [&str; 5] = ["ksn-global", "ksn-private", "dns", "rogue", "impostor"];
 
 fn check_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()

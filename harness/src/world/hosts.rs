@@ -49,12 +49,14 @@ fn setup<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> HarnessError + '
     move |err| HarnessError::Setup(format!("{what}: {err}"))
 }
 
-/// TLS material of the world: one trusted CA, a certificate per KSN server, and the rogue's.
+/// TLS material of the world: one trusted CA, a certificate per KSN server, the rogue's (the Global KSN's
+/// name, from an untrusted CA) and the impostor's (another name, from the trusted CA).
 struct WorldPki {
     ca_pem: String,
     global: (String, String),
     private: (String, String),
     rogue: (String, String),
+    impostor: (String, String),
 }
 
 fn make_pki(seed: u64, epoch: SystemTime) -> Result<WorldPki, HarnessError> {
@@ -71,11 +73,15 @@ fn make_pki(seed: u64, epoch: SystemTime) -> Result<WorldPki, HarnessError> {
     let rogue = untrusted
         .issue(&[GLOBAL_NAME], secret(seed, "rogue"), 2, validity)
         .map_err(setup("certificate"))?;
+    let impostor = ca
+        .issue(&[IMPOSTOR_NAME], secret(seed, "impostor"), 4, validity)
+        .map_err(setup("certificate"))?;
     Ok(WorldPki {
         ca_pem: ca.ca_pem().to_owned(),
         global: (global.chain_pem, global.key_pem),
         private: (private.chain_pem, private.key_pem),
         rogue: (rogue.chain_pem, rogue.key_pem),
+        impostor: (impostor.chain_pem, impostor.key_pem),
     })
 }
 
@@ -109,6 +115,8 @@ pub(super) fn build(topology: &Topology, seed: u64, epoch: SystemTime) -> Result
         }
     }
     fixed.extend(endpoint_hosts.iter().map(String::as_str));
+    // Last, so that adding it kept every other host's address (and so existing traces) as it was.
+    fixed.push(IMPOSTOR);
     for name in &fixed {
         names.insert(name, sim.lookup(*name));
     }
@@ -157,17 +165,10 @@ pub(super) fn build(topology: &Topology, seed: u64, epoch: SystemTime) -> Result
         serve_ksn(&mut sim, host, &mock, chain, key, &clock, &names, &recorder)?;
         ksn.insert(kind, mock);
     }
-    let rogue = mock_ksn(topology, KsnKind::Global, seed)?;
-    serve_ksn(
-        &mut sim,
-        ROGUE,
-        &rogue,
-        &pki.rogue.0,
-        &pki.rogue.1,
-        &clock,
-        &names,
-        &recorder,
-    )?;
+    for (host, (chain, key)) in [(ROGUE, &pki.rogue), (IMPOSTOR, &pki.impostor)] {
+        let server = mock_ksn(topology, KsnKind::Global, seed)?;
+        serve_ksn(&mut sim, host, &server, chain, key, &clock, &names, &recorder)?;
+    }
 
     for proxy in &topology.proxies {
         let upstream: ServerUrl = match (&proxy.upstream, proxy.ksn) {
@@ -187,13 +188,19 @@ pub(super) fn build(topology: &Topology, seed: u64, epoch: SystemTime) -> Result
         if let Some(seconds) = proxy.stale_grace_seconds {
             config.stale_grace = Duration::from_secs(seconds);
         }
-        let proxy_names = if proxy.poisoned_upstream {
-            let mut poisoned = (*names).clone();
-            poisoned.alias(GLOBAL_NAME, sim.lookup(ROGUE));
-            poisoned.alias(PRIVATE_NAME, sim.lookup(ROGUE));
-            Arc::new(poisoned)
-        } else {
-            names.clone()
+        let impersonator = match (proxy.poisoned_upstream, proxy.impostor_upstream) {
+            (true, _) => Some(ROGUE),
+            (false, true) => Some(IMPOSTOR),
+            (false, false) => None,
+        };
+        let proxy_names = match impersonator {
+            Some(host) => {
+                let mut poisoned = (*names).clone();
+                poisoned.alias(GLOBAL_NAME, sim.lookup(host));
+                poisoned.alias(PRIVATE_NAME, sim.lookup(host));
+                Arc::new(poisoned)
+            }
+            None => names.clone(),
         };
         serve_proxy(&mut sim, &proxy.name, config, &trust, &proxy_names, &recorder);
     }

@@ -44,6 +44,10 @@ pub mod hostnames {
     /// A server that presents a certificate for the Global KSN's name from a CA nobody trusts; poisoned
     /// DNS points there (EP-DNS-2).
     pub const ROGUE: &str = "rogue";
+    /// A server that presents a certificate from the *trusted* CA, but for another name
+    /// ([`IMPOSTOR_NAME`]); poisoned DNS can point there too (EP-DNS-2, PX-TLS-1).
+    pub const IMPOSTOR: &str = "impostor";
+    pub const IMPOSTOR_NAME: &str = "www.impostor.test";
     pub const GLOBAL_NAME: &str = "ksn.global.test";
     pub const PRIVATE_NAME: &str = "ksn.private.test";
     /// The proxy port on the LAN side, as the real ksnproxy.

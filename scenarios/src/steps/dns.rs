@@ -3,7 +3,10 @@
 use cucumber::{then, when};
 use ksnsim_harness::simulation::dns_mode_named;
 use ksnsim_harness::trace::SimEventKind;
+use ksnsim_harness::world::hostnames::{IMPOSTOR, ROGUE};
 use ksnsim_harness::world::{DnsTarget, Fault};
+use ksnsim_mocks::DnsMode;
+use std::net::IpAddr;
 
 use crate::world::KsnWorld;
 
@@ -69,15 +72,30 @@ async fn never_public(world: &mut KsnWorld, host: String) -> Result<(), String> 
     }
 }
 
-#[then(regex = r#"^the rogue server received no request$"#)]
-async fn rogue_nothing(world: &mut KsnWorld) -> Result<(), String> {
+/// The system DNS answers the KSN names with the impostor's address: a server whose certificate is from the
+/// trusted CA, but for another name.
+#[when(regex = r"^the system DNS points the KSN names at the impostor$")]
+async fn dns_impostor(world: &mut KsnWorld) -> Result<(), String> {
+    let Some(IpAddr::V4(address)) = world.with_world(|w| Ok(w.ip_of(IMPOSTOR))).await? else {
+        return Err("the world has no IPv4 impostor host".into());
+    };
+    let mode = DnsMode::WrongAddress { address };
+    world
+        .fault(Fault::Dns {
+            target: DnsTarget::System,
+            mode,
+        })
+        .await
+}
+
+#[then(regex = r#"^the (rogue server|impostor) received no request$"#)]
+async fn impersonator_nothing(world: &mut KsnWorld, which: String) -> Result<(), String> {
+    let host = if which == "impostor" { IMPOSTOR } else { ROGUE };
     let received = world
-        .with_world(|w| {
+        .with_world(move |w| {
             Ok(w.events()
                 .iter()
-                .filter(
-                    |e| matches!(&e.what, SimEventKind::ServerRequest { server, .. } if server == "rogue"),
-                )
+                .filter(|e| matches!(&e.what, SimEventKind::ServerRequest { server, .. } if server == host))
                 .count())
         })
         .await?;
@@ -85,7 +103,7 @@ async fn rogue_nothing(world: &mut KsnWorld) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "the rogue server received {received} requests: data left the device"
+            "the {which} received {received} requests: data left the device"
         ))
     }
 }

@@ -108,9 +108,15 @@ fn task_not_started(world: &mut KsnWorld, name: String) -> Result<(), String> {
     Ok(())
 }
 
-#[given(regex = r#"^the name of the Global KSN resolves to the rogue server for "([^"]+)"$"#)]
-fn poisoned_proxy(world: &mut KsnWorld, name: String) -> Result<(), String> {
-    world.proxy_mut(&name)?.poisoned_upstream = true;
+/// The rogue server: the right name, from a CA nobody trusts. The impostor: the trusted CA, another name.
+#[given(regex = r#"^the name of the Global KSN resolves to the (rogue server|impostor) for "([^"]+)"$"#)]
+fn poisoned_proxy(world: &mut KsnWorld, server: String, name: String) -> Result<(), String> {
+    let proxy = world.proxy_mut(&name)?;
+    if server == "impostor" {
+        proxy.impostor_upstream = true;
+    } else {
+        proxy.poisoned_upstream = true;
+    }
     Ok(())
 }
 
