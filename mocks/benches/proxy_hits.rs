@@ -15,6 +15,7 @@ use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ksnsim_mocks::{MockKsn, TestPki, Validity};
@@ -27,6 +28,10 @@ use ksnsim_reference::rng::SharedRng;
 use ksnsim_reference::tls;
 
 const CONNECTIONS: usize = 64;
+/// Requests sent and not yet answered, across every worker, and the most seen at once: the benchmark's
+/// concurrency as measured, not as intended (it once awaited its workers one by one: one request in flight).
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+static MOST_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 const OBJECTS: u64 = 256;
 const RUN_FOR: Duration = Duration::from_secs(5);
 /// A bound on requests per connection, whatever the machine's speed.
@@ -39,6 +44,10 @@ struct Figures {
     p99: Duration,
     p999: Duration,
     max: Duration,
+    /// Mean latency, for Little's law: requests in flight on average = throughput x mean latency.
+    mean: Duration,
+    /// The most requests in flight at once, as counted.
+    most_in_flight: usize,
 }
 
 impl Figures {
@@ -92,10 +101,13 @@ async fn worker(
             .expect("a valid request");
         // Timed from before the connection is ready: the whole cycle a client waits, queueing included.
         let started = Instant::now();
+        let now_in_flight = IN_FLIGHT.fetch_add(1, Ordering::Relaxed) + 1;
+        MOST_IN_FLIGHT.fetch_max(now_in_flight, Ordering::Relaxed);
         sender.ready().await.expect("the connection is ready");
         let response = sender.send_request(request).await.expect("an answer");
         let status = response.status();
         response.into_body().collect().await.expect("a body");
+        IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
         assert!(status.is_success(), "lookup answered {status}");
         latencies.push(started.elapsed());
     }
@@ -105,7 +117,11 @@ async fn worker(
 async fn load(addr: SocketAddr, tls: Option<(Arc<rustls::ClientConfig>, &'static str)>) -> Figures {
     let started = Instant::now();
     let deadline = started + RUN_FOR;
-    let workers = (0..CONNECTIONS as u64).map(|i| tokio::spawn(worker(addr, tls.clone(), deadline, i)));
+    MOST_IN_FLIGHT.store(0, Ordering::Relaxed);
+    // Collected first, so that every worker is spawned before any is awaited.
+    let workers: Vec<_> = (0..CONNECTIONS as u64)
+        .map(|i| tokio::spawn(worker(addr, tls.clone(), deadline, i)))
+        .collect();
     let mut latencies: Vec<Duration> = Vec::new();
     for handle in workers {
         latencies.extend(handle.await.expect("a worker finishes"));
@@ -120,18 +136,23 @@ async fn load(addr: SocketAddr, tls: Option<(Arc<rustls::ClientConfig>, &'static
         p99: at(0.99),
         p999: at(0.999),
         max: at(1.0),
+        mean: latencies.iter().sum::<Duration>() / latencies.len().max(1) as u32,
+        most_in_flight: MOST_IN_FLIGHT.load(Ordering::Relaxed),
     }
 }
 
 fn print(label: &str, f: &Figures) {
     println!(
-        "{label:<24} {:>8.0} req/s   p50 {:>6.3} ms   p99 {:>6.3} ms   p99.9 {:>7.3} ms   max {:>7.3} ms   ({} requests)",
+        "{label:<24} {:>8.0} req/s   p50 {:>6.3} ms   p99 {:>6.3} ms   p99.9 {:>7.3} ms   max {:>7.3} ms   ({} requests; \
+         in flight: at most {}, on average {:.1})",
         f.rps(),
         f.p50.as_secs_f64() * 1000.0,
         f.p99.as_secs_f64() * 1000.0,
         f.p999.as_secs_f64() * 1000.0,
         f.max.as_secs_f64() * 1000.0,
-        f.requests
+        f.requests,
+        f.most_in_flight,
+        f.rps() * f.mean.as_secs_f64(),
     );
 }
 
