@@ -4,6 +4,7 @@
 
 mod answer;
 mod client;
+mod error_bodies;
 mod server;
 
 pub use answer::{Answer, error_answer, json_answer};

@@ -1,7 +1,8 @@
 //! The server loop: accept on a [`Listener`], optionally terminate TLS, speak HTTP/1.1 with hyper, hand each
 //! request (body already read, within limits and time) to a [`Handler`].
 //!
-//! Bad input never takes the server down: an oversized body gets 413, a client that is too slow gets its
+//! Bad input never takes the server down: an oversized body gets 413, a request hyper cannot parse gets
+//! 400, 414 or 431 with the contract's JSON body (`error_bodies`), a client that is too slow gets its
 //! connection closed, and every connection runs in its own task (PX-ERR-2).
 
 use async_trait::async_trait;
@@ -20,6 +21,7 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use super::answer::{Answer, error_answer};
+use super::error_bodies::ErrorBodies;
 use crate::net::{BoxConnection, Listener};
 use crate::protocol::{ErrorCode, MAX_BODY_BYTES};
 
@@ -173,7 +175,7 @@ async fn serve_connection(
         .timer(TokioTimer::new())
         .auto_date_header(false)
         .header_read_timeout(header_timeout)
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(TokioIo::new(ErrorBodies::new(stream)), service)
         .await;
     if let Err(err) = result {
         tracing::debug!("connection from {peer} ended: {err}");
