@@ -21,6 +21,7 @@ use ksnsim_reference::rng::SharedRng;
 use ksnsim_reference::tls;
 
 mod http_errors;
+mod shutdown;
 
 const NOW_UNIX: u64 = 1_800_000_000;
 

@@ -6,6 +6,7 @@ mod answer;
 mod client;
 mod error_bodies;
 mod server;
+mod write_stall;
 
 pub use answer::{Answer, error_answer, json_answer};
 pub use client::{ClientError, HttpClient, OutgoingRequest, ServerUrl, UrlError};

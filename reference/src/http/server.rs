@@ -2,8 +2,9 @@
 //! request (body already read, within limits and time) to a [`Handler`].
 //!
 //! Bad input never takes the server down: an oversized body gets 413, a request hyper cannot parse gets
-//! 400, 414 or 431 with the contract's JSON body (`error_bodies`), a client that is too slow gets its
-//! connection closed, and every connection runs in its own task (PX-ERR-2).
+//! 400, 414 or 431 with the contract's JSON body (`error_bodies`), a client that is too slow to send or
+//! stops reading its answers (`write_stall`) gets its connection closed, and every connection runs in its
+//! own task (PX-ERR-2).
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -22,6 +23,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::answer::{Answer, error_answer};
 use super::error_bodies::ErrorBodies;
+use super::write_stall::WriteStall;
 use crate::net::{BoxConnection, Listener};
 use crate::protocol::{ErrorCode, MAX_BODY_BYTES};
 
@@ -58,9 +60,12 @@ pub struct ServerOptions {
     pub header_timeout: Duration,
     /// A client that has not sent its whole body by then gets 400.
     pub body_timeout: Duration,
+    /// A client that reads nothing of its answers for this long (a write to it stays blocked) is
+    /// disconnected, and what was buffered for it is dropped.
+    pub write_timeout: Duration,
     /// How long a TLS handshake may take.
     pub handshake_timeout: Duration,
-    /// On shutdown, how long open connections get to finish.
+    /// On shutdown, how long the requests in flight get to finish (the grace period); then they are cut.
     pub drain_timeout: Duration,
 }
 
@@ -70,8 +75,9 @@ impl Default for ServerOptions {
             max_body_bytes: MAX_BODY_BYTES,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(10),
-            drain_timeout: Duration::from_secs(5),
+            drain_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -104,7 +110,9 @@ impl Shutdown {
     }
 }
 
-/// Serves `handler` on `listener` until `shutdown` fires, then lets open connections finish (bounded).
+/// Serves `handler` on `listener` until `shutdown` fires; then stops accepting (the listener is closed, so
+/// new clients are refused), lets every request in flight finish and closes idle connections, all within
+/// `drain_timeout`, and cuts what is still open after that.
 pub async fn serve(
     listener: Box<dyn Listener>,
     tls: Option<TlsAcceptor>,
@@ -123,29 +131,34 @@ pub async fn serve(
         };
         match accepted {
             Ok((stream, peer)) => {
-                let connection =
-                    serve_connection(stream, peer, tls.clone(), handler.clone(), options.clone());
-                connections.spawn(with_shutdown(connection, shutdown.clone()));
+                let connection = serve_connection(
+                    stream,
+                    peer,
+                    tls.clone(),
+                    handler.clone(),
+                    options.clone(),
+                    shutdown.clone(),
+                );
+                connections.spawn(connection);
             }
             // A failed accept (e.g. the peer reset during the handshake) concerns one client only.
             Err(err) => tracing::debug!("accept failed: {err}"),
         }
     }
+    drop(listener);
+    let in_flight = connections.len();
     let drained = tokio::time::timeout(options.drain_timeout, async {
         while connections.join_next().await.is_some() {}
     });
     if drained.await.is_err() {
+        tracing::warn!(
+            "{} of {in_flight} connections still open after the drain timeout of {:?}: cut",
+            connections.len(),
+            options.drain_timeout
+        );
         connections.abort_all();
     }
     Ok(())
-}
-
-async fn with_shutdown(connection: impl Future<Output = ()>, mut shutdown: Shutdown) {
-    tokio::select! {
-        biased;
-        () = connection => {}
-        () = shutdown.wait() => {}
-    }
 }
 
 async fn serve_connection(
@@ -154,29 +167,48 @@ async fn serve_connection(
     tls: Option<TlsAcceptor>,
     handler: Arc<dyn Handler>,
     options: Arc<ServerOptions>,
+    mut shutdown: Shutdown,
 ) {
     let stream: BoxConnection = match tls {
         None => stream,
         Some(acceptor) => {
-            match tokio::time::timeout(options.handshake_timeout, acceptor.accept(stream)).await {
+            let handshake = tokio::time::timeout(options.handshake_timeout, acceptor.accept(stream));
+            let handshake = tokio::select! {
+                biased;
+                done = handshake => done,
+                () = shutdown.wait() => return,
+            };
+            match handshake {
                 Ok(Ok(tls_stream)) => Box::new(tls_stream),
                 Ok(Err(err)) => return tracing::debug!("TLS handshake with {peer} failed: {err}"),
                 Err(_) => return tracing::debug!("TLS handshake with {peer} timed out"),
             }
         }
     };
-    let header_timeout = options.header_timeout;
+    let (header_timeout, write_timeout) = (options.header_timeout, options.write_timeout);
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let handler = handler.clone();
         let options = options.clone();
         async move { Ok::<_, Infallible>(respond(request, peer, handler.as_ref(), &options).await) }
     });
-    let result = hyper::server::conn::http1::Builder::new()
+    let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .auto_date_header(false)
         .header_read_timeout(header_timeout)
-        .serve_connection(TokioIo::new(ErrorBodies::new(stream)), service)
-        .await;
+        .serve_connection(
+            TokioIo::new(ErrorBodies::new(WriteStall::new(stream, write_timeout))),
+            service,
+        );
+    let mut connection = std::pin::pin!(connection);
+    let result = tokio::select! {
+        biased;
+        result = connection.as_mut() => result,
+        () = shutdown.wait() => {
+            // The request in flight (if any) is answered; then the connection closes instead of idling.
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
     if let Err(err) = result {
         tracing::debug!("connection from {peer} ended: {err}");
     }

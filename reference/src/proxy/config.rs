@@ -58,6 +58,10 @@ impl ProxyConfig {
         if let Some(ms) = file.client_timeout_ms {
             self.server.header_timeout = Duration::from_millis(ms);
             self.server.body_timeout = Duration::from_millis(ms);
+            self.server.write_timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = file.shutdown_grace_ms {
+            self.server.drain_timeout = Duration::from_millis(ms);
         }
     }
 }
@@ -70,6 +74,7 @@ impl ProxyConfig {
 /// stale_grace_seconds = 0
 /// max_body_bytes = 1048576
 /// client_timeout_ms = 10000
+/// shutdown_grace_ms = 10000
 /// ```
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,6 +84,8 @@ pub struct ProxyConfigFile {
     pub stale_grace_seconds: Option<u64>,
     pub max_body_bytes: Option<usize>,
     pub client_timeout_ms: Option<u64>,
+    /// On SIGTERM, how long requests in flight get to finish before the proxy exits anyway.
+    pub shutdown_grace_ms: Option<u64>,
 }
 
 /// The config file could not be used; the message names the file and the problem.

@@ -25,8 +25,11 @@ use ksnsim_reference::proxy::{KsnProxy, ProxyConfig};
 use ksnsim_reference::rng::SharedRng;
 use ksnsim_reference::tls;
 
+mod child;
 mod http_errors;
 mod raw;
+mod shutdown;
+mod slow_reader;
 
 const NOW_UNIX: u64 = 1_800_000_000;
 const LOOKUPS: &str = "/v1/reputation/file/";
