@@ -2,6 +2,7 @@
 //! TLS. hyper does the protocol; this module only wires it to `Net`, rustls and the answer shapes of the
 //! contract.
 
+mod accept_backoff;
 mod answer;
 mod client;
 mod error_bodies;

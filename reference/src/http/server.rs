@@ -21,6 +21,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+use super::accept_backoff::AcceptBackoff;
 use super::answer::{Answer, error_answer};
 use super::error_bodies::ErrorBodies;
 use super::write_stall::WriteStall;
@@ -65,6 +66,9 @@ pub struct ServerOptions {
     pub write_timeout: Duration,
     /// How long a TLS handshake may take.
     pub handshake_timeout: Duration,
+    /// At most this many client connections at once (`None`: no cap); past it new clients wait in the
+    /// listen queue. A cap below the open-file limit keeps descriptors for the upstream and for files.
+    pub max_connections: Option<usize>,
     /// On shutdown, how long the requests in flight get to finish (the grace period); then they are cut.
     pub drain_timeout: Duration,
 }
@@ -77,6 +81,7 @@ impl Default for ServerOptions {
             body_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(10),
+            max_connections: None,
             drain_timeout: Duration::from_secs(10),
         }
     }
@@ -121,16 +126,28 @@ pub async fn serve(
     mut shutdown: Shutdown,
 ) -> io::Result<()> {
     let options = Arc::new(options);
+    let max_connections = options.max_connections.unwrap_or(usize::MAX).max(1);
     let mut connections = JoinSet::new();
+    let mut backoff = AcceptBackoff::default();
+    let mut said_full = false;
     loop {
+        let room = connections.len() < max_connections;
+        if !room && !said_full {
+            said_full = true;
+            tracing::warn!(
+                "{max_connections} client connections open, the most allowed (max_connections): new clients \
+                 wait in the listen queue until one closes (said once)"
+            );
+        }
         let accepted = tokio::select! {
             biased;
             _ = shutdown.wait() => break,
-            accepted = listener.accept() => accepted,
+            accepted = listener.accept(), if room => accepted,
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
         match accepted {
             Ok((stream, peer)) => {
+                backoff.succeeded();
                 let connection = serve_connection(
                     stream,
                     peer,
@@ -141,8 +158,16 @@ pub async fn serve(
                 );
                 connections.spawn(connection);
             }
-            // A failed accept (e.g. the peer reset during the handshake) concerns one client only.
-            Err(err) => tracing::debug!("accept failed: {err}"),
+            Err(err) => {
+                let pause = backoff.failed(&err);
+                if !pause.is_zero() {
+                    tokio::select! {
+                        biased;
+                        _ = shutdown.wait() => break,
+                        () = tokio::time::sleep(pause) => {}
+                    }
+                }
+            }
         }
     }
     drop(listener);

@@ -41,6 +41,17 @@ impl ProxyConfig {
         }
     }
 
+    /// Descriptors kept out of the client connections' share: the listener, the runtime, the resolver,
+    /// the log and config files.
+    pub const RESERVED_DESCRIPTORS: u64 = 64;
+
+    /// The default cap on client connections under an open-file limit of `fd_limit`: each client connection
+    /// may hold one upstream connection at a time, so two descriptors each, after the reserve.
+    pub fn max_connections_for(fd_limit: u64) -> usize {
+        let share = fd_limit.saturating_sub(Self::RESERVED_DESCRIPTORS) / 2;
+        usize::try_from(share).unwrap_or(usize::MAX).max(1)
+    }
+
     /// Applies the settings of a TOML file over these.
     pub fn apply_file(&mut self, file: &ProxyConfigFile) {
         if let Some(ms) = file.upstream_timeout_ms {
@@ -60,6 +71,9 @@ impl ProxyConfig {
             self.server.body_timeout = Duration::from_millis(ms);
             self.server.write_timeout = Duration::from_millis(ms);
         }
+        if let Some(n) = file.max_connections {
+            self.server.max_connections = Some(n.max(1));
+        }
         if let Some(ms) = file.shutdown_grace_ms {
             self.server.drain_timeout = Duration::from_millis(ms);
         }
@@ -75,6 +89,7 @@ impl ProxyConfig {
 /// max_body_bytes = 1048576
 /// client_timeout_ms = 10000
 /// shutdown_grace_ms = 10000
+/// max_connections = 480    # default: from the open-file limit, see ProxyConfig::max_connections_for
 /// ```
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,6 +101,8 @@ pub struct ProxyConfigFile {
     pub client_timeout_ms: Option<u64>,
     /// On SIGTERM, how long requests in flight get to finish before the proxy exits anyway.
     pub shutdown_grace_ms: Option<u64>,
+    /// At most this many client connections at once; more wait in the listen queue.
+    pub max_connections: Option<usize>,
 }
 
 /// The config file could not be used; the message names the file and the problem.
@@ -128,6 +145,12 @@ mod tests {
         assert_eq!(
             (config.cache_capacity, config.upstream_timeout),
             (5, Duration::from_millis(250))
+        );
+        assert_eq!(ProxyConfig::max_connections_for(1024), 480);
+        assert_eq!(
+            ProxyConfig::max_connections_for(10),
+            1,
+            "always room for one client"
         );
         let err = ProxyConfigFile::parse("cache_capacty = 5", "p.toml").unwrap_err();
         assert!(

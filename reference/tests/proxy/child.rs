@@ -38,6 +38,11 @@ impl Server {
         url.split_once("://").unwrap().1.parse().unwrap()
     }
 
+    #[allow(dead_code, reason = "the mock's tests do not measure their child")]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM.
     pub fn terminate(&self) {
         let sent = Command::new("kill")

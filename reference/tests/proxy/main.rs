@@ -26,7 +26,9 @@ use ksnsim_reference::rng::SharedRng;
 use ksnsim_reference::tls;
 
 mod child;
+mod fd_limit;
 mod http_errors;
+mod proxy_binary;
 mod raw;
 mod shutdown;
 mod slow_reader;

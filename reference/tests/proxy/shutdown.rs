@@ -5,51 +5,19 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use ksnsim_mocks::Fault;
-use ksnsim_reference::protocol::KsnType;
-
-use std::sync::LazyLock;
-
-use ksnsim_mocks::{TestPki, Validity};
-use ksnsim_reference::clock::SystemClock;
 use ksnsim_reference::http::HttpClient;
 use ksnsim_reference::net::RealNet;
 
-use super::child::{Server, refused_within};
-use super::{LOOKUPS, Upstream, file, lookup, reputation};
-
-/// A test PKI valid now: the binaries verify with the system clock, not the tests' manual one.
-static PKI_NOW: LazyLock<TestPki> = LazyLock::new(|| {
-    let validity = Validity::around(SystemClock::shared().now(), 30);
-    TestPki::generate(2, &["localhost", "127.0.0.1"], validity).unwrap()
-});
-
-/// A mock KSN whose certificate the binaries trust.
-pub async fn upstream_for_binaries() -> Upstream {
-    Upstream::start_with_cert(KsnType::Global, &PKI_NOW.server).await
-}
-
-/// Starts `ksn-proxy` on a free port in front of `upstream`, with `config` as its `--config` file.
-pub fn start_proxy(upstream: &Upstream, config: &str, name: &str) -> Server {
-    let dir = std::env::temp_dir().join(format!("ksn-proxy-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("ca.pem"), &PKI_NOW.ca_pem).unwrap();
-    std::fs::write(dir.join("proxy.toml"), config).unwrap();
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ksn-proxy"));
-    command
-        .args(["--listen", "127.0.0.1:0", "--upstream", &upstream.url.to_string()])
-        .arg("--ca")
-        .arg(dir.join("ca.pem"))
-        .arg("--config")
-        .arg(dir.join("proxy.toml"));
-    Server::start(command, 1)
-}
+use super::child::refused_within;
+use super::proxy_binary::{start_proxy, upstream_for_binaries};
+use super::{LOOKUPS, file, lookup, reputation};
 
 #[tokio::test]
 async fn sigterm_lets_the_request_in_flight_finish_refuses_new_clients_and_exits_0() {
     let ksn = upstream_for_binaries().await;
     ksn.mock.set_fault(Some(Fault::Delay { ms: 1500 }));
     let grace = Duration::from_secs(4);
-    let mut proxy = start_proxy(&ksn, "shutdown_grace_ms = 4000\n", "sigterm");
+    let mut proxy = start_proxy(&ksn, "shutdown_grace_ms = 4000\n", "sigterm", &[]);
     let url = format!("http://{}", proxy.addr(0)).parse().unwrap();
     let client = HttpClient::new(RealNet::shared(), None, Duration::from_secs(8));
     let in_flight = tokio::spawn(async move { client.send(&url, lookup(&file(1))).await });
