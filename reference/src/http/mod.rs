@@ -4,6 +4,7 @@
 
 mod accept_backoff;
 mod answer;
+mod body_budget;
 mod client;
 mod error_bodies;
 mod server;

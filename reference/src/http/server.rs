@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
-use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::BoxBody};
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
@@ -23,10 +23,11 @@ use tokio_rustls::TlsAcceptor;
 
 use super::accept_backoff::AcceptBackoff;
 use super::answer::{Answer, error_answer};
+use super::body_budget::{BodyBudget, BodyRefused};
 use super::error_bodies::ErrorBodies;
 use super::write_stall::WriteStall;
 use crate::net::{BoxConnection, Listener};
-use crate::protocol::{ErrorCode, MAX_BODY_BYTES};
+use crate::protocol::{ErrorCode, MAX_BODY_BYTES, header};
 
 /// A request as handlers see it: the body is already complete.
 #[derive(Debug, Clone)]
@@ -57,6 +58,9 @@ pub trait Handler: Send + Sync + 'static {
 pub struct ServerOptions {
     /// Larger bodies are answered with 413 without being read further.
     pub max_body_bytes: usize,
+    /// At most this many bytes of request bodies held at once, over all connections; a body past it gets
+    /// 503 with `Retry-After`.
+    pub max_buffered_body_bytes: usize,
     /// A client that has not sent its request head by then is disconnected.
     pub header_timeout: Duration,
     /// A client that has not sent its whole body by then gets 400.
@@ -77,6 +81,7 @@ impl Default for ServerOptions {
     fn default() -> Self {
         Self {
             max_body_bytes: MAX_BODY_BYTES,
+            max_buffered_body_bytes: 64 * MAX_BODY_BYTES,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(10),
@@ -125,6 +130,7 @@ pub async fn serve(
     options: ServerOptions,
     mut shutdown: Shutdown,
 ) -> io::Result<()> {
+    let budget = BodyBudget::new(options.max_buffered_body_bytes);
     let options = Arc::new(options);
     let max_connections = options.max_connections.unwrap_or(usize::MAX).max(1);
     let mut connections = JoinSet::new();
@@ -153,7 +159,7 @@ pub async fn serve(
                     peer,
                     tls.clone(),
                     handler.clone(),
-                    options.clone(),
+                    (options.clone(), budget.clone()),
                     shutdown.clone(),
                 );
                 connections.spawn(connection);
@@ -191,7 +197,7 @@ async fn serve_connection(
     peer: SocketAddr,
     tls: Option<TlsAcceptor>,
     handler: Arc<dyn Handler>,
-    options: Arc<ServerOptions>,
+    (options, budget): (Arc<ServerOptions>, BodyBudget),
     mut shutdown: Shutdown,
 ) {
     let stream: BoxConnection = match tls {
@@ -212,9 +218,11 @@ async fn serve_connection(
     };
     let (header_timeout, write_timeout) = (options.header_timeout, options.write_timeout);
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-        let handler = handler.clone();
-        let options = options.clone();
-        async move { Ok::<_, Infallible>(respond(request, peer, handler.as_ref(), &options).await) }
+        let (handler, options, budget) = (handler.clone(), options.clone(), budget.clone());
+        async move {
+            let response = respond(request, peer, handler.as_ref(), &options, &budget).await;
+            Ok::<_, Infallible>(response)
+        }
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -246,16 +254,25 @@ async fn respond(
     peer: SocketAddr,
     handler: &dyn Handler,
     options: &ServerOptions,
+    budget: &BodyBudget,
 ) -> hyper::Response<ResponseBody> {
     let (parts, body) = request.into_parts();
-    let limited = Limited::new(body, options.max_body_bytes);
-    let body = match tokio::time::timeout(options.body_timeout, limited.collect()).await {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(err)) if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+    let collected = tokio::time::timeout(options.body_timeout, budget.collect(body, options.max_body_bytes));
+    let body = match collected.await {
+        Ok(Ok(held)) => held,
+        Ok(Err(BodyRefused::TooLarge)) => {
             let message = format!("request body is over {} bytes: split it", options.max_body_bytes);
             return into_response(error_answer(ErrorCode::TooLarge, message));
         }
-        Ok(Err(err)) => {
+        Ok(Err(BodyRefused::OverBudget { total })) => {
+            let message = format!(
+                "the server holds {total} bytes of request bodies already (max_buffered_body_bytes): retry shortly"
+            );
+            return into_response(
+                error_answer(ErrorCode::Unavailable, message).with_header(header::RETRY_AFTER, "1"),
+            );
+        }
+        Ok(Err(BodyRefused::Unreadable(err))) => {
             return into_response(error_answer(
                 ErrorCode::BadRequest,
                 format!("request body unreadable: {err}"),
@@ -271,10 +288,13 @@ async fn respond(
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
         headers: parts.headers,
-        body,
+        body: body.bytes.clone(),
         peer,
     };
-    into_response(handler.handle(incoming).await)
+    // The body's share of the budget is given back once the request is answered.
+    let answer = handler.handle(incoming).await;
+    drop(body);
+    into_response(answer)
 }
 
 /// A hyper response from an [`Answer`]; `cut_after` makes the body break off, closing the connection.

@@ -71,6 +71,9 @@ impl ProxyConfig {
             self.server.body_timeout = Duration::from_millis(ms);
             self.server.write_timeout = Duration::from_millis(ms);
         }
+        if let Some(n) = file.max_buffered_body_bytes {
+            self.server.max_buffered_body_bytes = n;
+        }
         if let Some(n) = file.max_connections {
             self.server.max_connections = Some(n.max(1));
         }
@@ -89,6 +92,7 @@ impl ProxyConfig {
 /// max_body_bytes = 1048576
 /// client_timeout_ms = 10000
 /// shutdown_grace_ms = 10000
+/// max_buffered_body_bytes = 67108864
 /// max_connections = 480    # default: from the open-file limit, see ProxyConfig::max_connections_for
 /// ```
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -101,6 +105,8 @@ pub struct ProxyConfigFile {
     pub client_timeout_ms: Option<u64>,
     /// On SIGTERM, how long requests in flight get to finish before the proxy exits anyway.
     pub shutdown_grace_ms: Option<u64>,
+    /// At most this many bytes of request bodies held at once; past it clients get 503 with Retry-After.
+    pub max_buffered_body_bytes: Option<usize>,
     /// At most this many client connections at once; more wait in the listen queue.
     pub max_connections: Option<usize>,
 }

@@ -25,6 +25,7 @@ use ksnsim_reference::proxy::{KsnProxy, ProxyConfig};
 use ksnsim_reference::rng::SharedRng;
 use ksnsim_reference::tls;
 
+mod body_budget;
 mod child;
 mod fd_limit;
 mod http_errors;
