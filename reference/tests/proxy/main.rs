@@ -27,6 +27,7 @@ use ksnsim_reference::tls;
 
 mod body_budget;
 mod child;
+mod coalesced_timeout;
 mod fd_limit;
 mod http_errors;
 mod proxy_binary;
