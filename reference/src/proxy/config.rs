@@ -17,6 +17,9 @@ pub struct ProxyConfig {
     pub upstream_timeout: Duration,
     /// At most this many cached verdicts (PX-CACHE-7); 0 disables the cache.
     pub cache_capacity: usize,
+    /// At most this many bytes of memory for cached verdicts, counting what each entry really takes (key,
+    /// verdict, map overhead); the least recently used go first.
+    pub cache_max_bytes: usize,
     /// How long after expiry a verdict may stand in while the upstream is down (PX-STALE-1); 0 disables.
     pub stale_grace: Duration,
     /// Limits towards clients (body size, slow clients).
@@ -29,12 +32,14 @@ pub struct ProxyConfig {
 impl ProxyConfig {
     pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
     pub const DEFAULT_CACHE_CAPACITY: usize = 100_000;
+    pub const DEFAULT_CACHE_MAX_BYTES: usize = 256 * 1024 * 1024;
 
     pub fn new(upstream: ServerUrl) -> Self {
         Self {
             upstream,
             upstream_timeout: Self::DEFAULT_UPSTREAM_TIMEOUT,
             cache_capacity: Self::DEFAULT_CACHE_CAPACITY,
+            cache_max_bytes: Self::DEFAULT_CACHE_MAX_BYTES,
             stale_grace: Duration::ZERO,
             server: ServerOptions::default(),
             misbehave: None,
@@ -59,6 +64,9 @@ impl ProxyConfig {
         }
         if let Some(n) = file.cache_capacity {
             self.cache_capacity = n;
+        }
+        if let Some(n) = file.cache_max_bytes {
+            self.cache_max_bytes = n;
         }
         if let Some(s) = file.stale_grace_seconds {
             self.stale_grace = Duration::from_secs(s);
@@ -88,6 +96,7 @@ impl ProxyConfig {
 /// ```toml
 /// upstream_timeout_ms = 10000
 /// cache_capacity = 100000
+/// cache_max_bytes = 268435456
 /// stale_grace_seconds = 0
 /// max_body_bytes = 1048576
 /// client_timeout_ms = 10000
@@ -100,6 +109,7 @@ impl ProxyConfig {
 pub struct ProxyConfigFile {
     pub upstream_timeout_ms: Option<u64>,
     pub cache_capacity: Option<usize>,
+    pub cache_max_bytes: Option<usize>,
     pub stale_grace_seconds: Option<u64>,
     pub max_body_bytes: Option<usize>,
     pub client_timeout_ms: Option<u64>,

@@ -46,7 +46,9 @@ pub(crate) struct ProxyCore {
 
 impl ProxyCore {
     pub(crate) fn new(config: ProxyConfig, client: HttpClient) -> Self {
-        let cache = Mutex::new(Cache::new(config.cache_capacity, config.stale_grace));
+        let cache =
+            Cache::new(config.cache_capacity, config.stale_grace).with_max_bytes(config.cache_max_bytes);
+        let cache = Mutex::new(cache);
         Self {
             config,
             client,
