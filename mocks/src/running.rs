@@ -36,7 +36,8 @@ impl Running {
         self.addr
     }
 
-    /// Stops the server and waits for it to finish (open connections are cut).
+    /// Stops the server and waits for it to finish: it accepts no more, lets requests in flight finish within
+    /// its drain timeout, and cuts what is still open after that.
     pub async fn stop(mut self) -> io::Result<()> {
         let _ = self.stop.send(true);
         match self.task.take() {

@@ -3,10 +3,12 @@
 //! Pure: no sockets and no clock reads; callers pass `now`. Keys carry the tenant and the Statement version,
 //! so one tenant never sees another's answer (PX-CACHE-4). Entries live for their ttl (PX-CACHE-1, -2),
 //! stay available as stale within a grace window (PX-STALE-1), and the least recently used entry goes first
-//! when the cache is full (PX-CACHE-7). Only verdicts are stored: errors, statistics, statement and ping
-//! never reach this module (PX-CACHE-3, PX-STAT-2).
+//! when the cache is full (PX-CACHE-7): full in entries, or in bytes (`with_max_bytes`), counting what each
+//! entry really takes in memory (see `entry_cost`). Only verdicts are stored: errors, statistics, statement
+//! and ping never reach this module (PX-CACHE-3, PX-STAT-2).
 
 use std::collections::{BTreeMap, HashMap};
+use std::mem::size_of;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -35,12 +37,51 @@ struct Entry {
     reputation: Reputation,
     fresh_until: Instant,
     last_used: u64,
+    /// What this entry takes in memory, as [`entry_cost`] counts it.
+    cost: usize,
+}
+
+/// Heap bytes of one string allocation: its bytes and the allocator's header and rounding.
+fn allocation(len: usize) -> usize {
+    const PER_ALLOCATION: usize = 16;
+    if len == 0 {
+        0
+    } else {
+        len.next_multiple_of(8) + PER_ALLOCATION
+    }
+}
+
+fn object_heap(object: &ObjectRef) -> usize {
+    match object {
+        ObjectRef::File(hash) => allocation(hash.as_str().len()),
+        ObjectRef::Url(url) => allocation(url.as_str().len()),
+    }
+}
+
+fn key_heap(key: &CacheKey) -> usize {
+    key.tenant.as_ref().map_or(0, |t| allocation(t.as_str().len())) + object_heap(&key.object)
+}
+
+/// Bytes an entry takes in memory: the key twice (the map's and the recency order's copy), the verdict with
+/// its own copy of the object, the recency tick, and a share of both maps' slots and nodes. What is answered
+/// from it (body, headers) is built per hit and is not kept.
+fn entry_cost(key: &CacheKey, reputation: &Reputation) -> usize {
+    /// hashbrown's control byte and spare slots at its 7/8 load, and a B-tree node's share per element.
+    const MAP_OVERHEAD: usize = 48;
+    2 * (size_of::<CacheKey>() + key_heap(key))
+        + size_of::<Entry>()
+        + object_heap(&reputation.object)
+        + size_of::<u64>()
+        + MAP_OVERHEAD
 }
 
 /// A bounded, ttl-aware LRU cache of verdicts.
 #[derive(Debug)]
 pub struct Cache {
     capacity: usize,
+    max_bytes: usize,
+    /// The sum of the entries' costs.
+    bytes: usize,
     grace: Duration,
     entries: HashMap<CacheKey, Entry>,
     /// Recency order: use tick -> key. The smallest tick is the least recently used entry.
@@ -55,12 +96,25 @@ impl Cache {
     pub fn new(capacity: usize, grace: Duration) -> Self {
         Self {
             capacity,
+            max_bytes: usize::MAX,
+            bytes: 0,
             grace,
             entries: HashMap::new(),
             recency: BTreeMap::new(),
             tick: 0,
             evictions: 0,
         }
+    }
+
+    /// The same cache, bounded also to `max_bytes` of memory for its entries (see [`Cache::bytes`]).
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Self {
+        self.max_bytes = max_bytes;
+        self
+    }
+
+    /// What the entries take in memory, as counted against the byte bound.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn len(&self) -> usize {
@@ -100,20 +154,26 @@ impl Cache {
     /// Stores `reputation` for `ttl` from `now`. A zero ttl stores nothing (and drops an older entry).
     pub fn put(&mut self, key: CacheKey, reputation: Reputation, ttl: Duration, now: Instant) {
         self.remove(&key);
-        if ttl.is_zero() || self.capacity == 0 {
+        let cost = entry_cost(&key, &reputation);
+        // An entry larger than the whole byte bound is not kept (and evicts nothing).
+        if ttl.is_zero() || self.capacity == 0 || cost > self.max_bytes {
             return;
         }
-        while self.entries.len() >= self.capacity {
-            self.evict_least_recently_used();
+        while self.entries.len() >= self.capacity || self.bytes + cost > self.max_bytes {
+            if !self.evict_least_recently_used() {
+                break;
+            }
         }
         self.tick += 1;
         self.recency.insert(self.tick, key.clone());
+        self.bytes += cost;
         self.entries.insert(
             key,
             Entry {
                 reputation,
                 fresh_until: now + ttl,
                 last_used: self.tick,
+                cost,
             },
         );
     }
@@ -130,14 +190,20 @@ impl Cache {
     fn remove(&mut self, key: &CacheKey) {
         if let Some(entry) = self.entries.remove(key) {
             self.recency.remove(&entry.last_used);
+            self.bytes -= entry.cost;
         }
     }
 
-    fn evict_least_recently_used(&mut self) {
-        if let Some((_, key)) = self.recency.pop_first() {
-            self.entries.remove(&key);
-            self.evictions += 1;
+    /// Evicts the least recently used entry; false if there is none.
+    fn evict_least_recently_used(&mut self) -> bool {
+        let Some((_, key)) = self.recency.pop_first() else {
+            return false;
+        };
+        if let Some(entry) = self.entries.remove(&key) {
+            self.bytes -= entry.cost;
         }
+        self.evictions += 1;
+        true
     }
 }
 
@@ -233,7 +299,80 @@ mod tests {
         assert!(off.is_empty());
     }
 
+    fn url_key(n: u32, len: usize) -> CacheKey {
+        let url = format!("https://example.test/{n}/{}", "a".repeat(len));
+        CacheKey {
+            tenant: None,
+            statement: Some(StatementVersion(1)),
+            object: ObjectRef::Url(url.parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn px_cache_7_an_entry_costs_at_least_its_three_copies_of_the_url() {
+        let k = url_key(1, 2000);
+        let cost = entry_cost(&k, &rep(&k, Verdict::Trusted));
+        assert!(cost >= 3 * 2000, "{cost}");
+        let short = key(1, None);
+        let file_cost = entry_cost(&short, &rep(&short, Verdict::Trusted));
+        println!("an entry costs {file_cost} bytes for a file hash, {cost} for a 2000-byte URL");
+        assert!(file_cost < cost / 4);
+    }
+
+    #[test]
+    fn px_cache_7_the_byte_bound_evicts_the_least_recently_used() {
+        let t0 = Instant::now();
+        let keys: Vec<CacheKey> = (0..4).map(|n| url_key(n, 1500)).collect();
+        let one = entry_cost(&keys[0], &rep(&keys[0], Verdict::Trusted));
+        let mut cache = Cache::new(1000, Duration::ZERO).with_max_bytes(3 * one);
+        for k in &keys[..3] {
+            cache.put(k.clone(), rep(k, Verdict::Trusted), MIN, t0);
+        }
+        assert_eq!((cache.len(), cache.bytes()), (3, 3 * one));
+        assert!(
+            matches!(cache.get(&keys[0], t0), Cached::Fresh(_)),
+            "keys[0] is now more recent"
+        );
+        cache.put(keys[3].clone(), rep(&keys[3], Verdict::Trusted), MIN, t0);
+        assert_eq!(
+            cache.get(&keys[1], t0),
+            Cached::Miss,
+            "the least recently used went"
+        );
+        assert!(matches!(cache.get(&keys[0], t0), Cached::Fresh(_)));
+        assert_eq!((cache.len(), cache.bytes(), cache.evictions()), (3, 3 * one, 1));
+    }
+
+    #[test]
+    fn an_entry_larger_than_the_byte_bound_is_not_kept_and_evicts_nothing() {
+        let t0 = Instant::now();
+        let small = key(1, None);
+        let mut cache = Cache::new(10, Duration::ZERO).with_max_bytes(1000);
+        cache.put(small.clone(), rep(&small, Verdict::Trusted), MIN, t0);
+        let big = url_key(2, 2000);
+        cache.put(big.clone(), rep(&big, Verdict::Trusted), MIN, t0);
+        assert_eq!(cache.get(&big, t0), Cached::Miss);
+        assert!(matches!(cache.get(&small, t0), Cached::Fresh(_)));
+    }
+
     proptest! {
+        #[test]
+        fn never_exceeds_the_byte_bound_and_counts_bytes_exactly(
+            max_bytes in 500usize..20_000,
+            ops in proptest::collection::vec((0u32..16, 0usize..2000, any::<bool>()), 0..200),
+        ) {
+            let t0 = Instant::now();
+            let mut cache = Cache::new(usize::MAX, Duration::ZERO).with_max_bytes(max_bytes);
+            for (n, len, is_put) in ops {
+                let k = url_key(n, len);
+                if is_put { cache.put(k.clone(), rep(&k, Verdict::Trusted), MIN, t0) } else { cache.get(&k, t0); }
+                prop_assert!(cache.bytes() <= max_bytes);
+                let counted: usize = cache.entries.values().map(|e| e.cost).sum();
+                prop_assert_eq!(cache.bytes(), counted);
+                prop_assert_eq!(cache.len(), cache.recency.len());
+            }
+        }
+
         #[test]
         fn never_exceeds_capacity_and_recency_matches_entries(
             capacity in 1usize..8,

@@ -5,16 +5,19 @@
 //! ```
 //! Makes a test PKI (certificates for localhost, 127.0.0.1 and ::1), writes `DIR/ca.pem`, and prints
 //! `listening global https://ADDR` / `listening private https://ADDR` once each server accepts connections.
-//! Stops on SIGTERM or ctrl-c. Bad flags or files: a message on stderr and exit code 2.
+//! On SIGTERM or ctrl-c it stops accepting, lets the requests in flight finish (at most `--shutdown-grace-ms`,
+//! default 10 s), then exits 0. Bad flags or files: a message on stderr and exit code 2.
 
 use clap::Parser;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ksnsim_mocks::{MockKsn, ReputationDb, Running, TestPki, Validity};
 use ksnsim_reference::clock::SystemClock;
+use ksnsim_reference::http::ServerOptions;
 use ksnsim_reference::net::{RealNet, SharedNet};
 use ksnsim_reference::protocol::{KsnType, LicenseKey};
 use ksnsim_reference::rng::SharedRng;
@@ -45,6 +48,9 @@ struct Args {
     /// Seed of the PKI keys and Statement ids.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// On SIGTERM or ctrl-c, how long requests in flight get to finish before the mock exits anyway.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    shutdown_grace_ms: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +89,10 @@ async fn run(args: Args) -> Result<(), StartError> {
     let tls = tls::server_config(&pki.server.chain_pem, &pki.server.key_pem, clock)?;
     let net = RealNet::shared();
     let rng = SharedRng::seeded(args.seed);
+    let options = ServerOptions {
+        drain_timeout: Duration::from_millis(args.shutdown_grace_ms),
+        ..ServerOptions::default()
+    };
     let mut servers = Vec::new();
     for (kind, addr) in [(KsnType::Global, args.global), (KsnType::Private, args.private)] {
         let Some(addr) = addr else { continue };
@@ -91,11 +101,16 @@ async fn run(args: Args) -> Result<(), StartError> {
         for key in &args.licenses {
             mock.register_license(key);
         }
-        servers.push(start(&net, &mock, addr, tls.clone()).await?);
+        servers.push(start(&net, &mock, addr, tls.clone(), &options).await?);
     }
     ksnsim_reference::process::shutdown_signal().await;
+    // All servers drain at once, so that the grace period bounds the whole stop.
+    let mut stopping = tokio::task::JoinSet::new();
     for server in servers {
-        if let Err(err) = server.stop().await {
+        stopping.spawn(server.stop());
+    }
+    while let Some(stopped) = stopping.join_next().await {
+        if let Ok(Err(err)) = stopped {
             eprintln!("ksn-mock: server stopped with an error: {err}");
         }
     }
@@ -107,12 +122,16 @@ async fn start(
     mock: &MockKsn,
     addr: SocketAddr,
     tls: Arc<rustls::ServerConfig>,
+    options: &ServerOptions,
 ) -> Result<Running, StartError> {
     let kind = mock.kind();
-    let running = mock
-        .start(net, addr, Some(tls))
-        .await
-        .map_err(|source| StartError::Listen { addr, kind, source })?;
+    let listen_error = |source| StartError::Listen { addr, kind, source };
+    let listener = net.listen(addr).await.map_err(listen_error)?;
+    let bound = listener.local_addr().map_err(listen_error)?;
+    let (serving, options) = (mock.clone(), options.clone());
+    let running = Running::spawn(bound, move |shutdown| async move {
+        serving.serve_with(listener, Some(tls), options, shutdown).await
+    });
     println!("listening {} https://{}", kind.as_str(), running.addr());
     Ok(running)
 }

@@ -260,16 +260,21 @@ impl MockKsn {
         tls: Option<Arc<rustls::ServerConfig>>,
         shutdown: Shutdown,
     ) -> io::Result<()> {
+        self.serve_with(listener, tls, ServerOptions::default(), shutdown)
+            .await
+    }
+
+    /// [`serve`](Self::serve) with limits and a shutdown grace period of the caller's (the `ksn-mock` binary).
+    pub async fn serve_with(
+        &self,
+        listener: Box<dyn Listener>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        options: ServerOptions,
+        shutdown: Shutdown,
+    ) -> io::Result<()> {
         self.state().started.get_or_insert_with(Instant::now);
         let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
-        serve(
-            listener,
-            acceptor,
-            self.handler(),
-            ServerOptions::default(),
-            shutdown,
-        )
-        .await
+        serve(listener, acceptor, self.handler(), options, shutdown).await
     }
 
     /// Listens on `addr` through `net` and serves in a task of its own until the returned handle is stopped

@@ -20,6 +20,9 @@ use ksnsim_reference::protocol::{
 use ksnsim_reference::rng::SharedRng;
 use ksnsim_reference::tls;
 
+mod http_errors;
+mod shutdown;
+
 const NOW_UNIX: u64 = 1_800_000_000;
 
 fn clock() -> SharedClock {

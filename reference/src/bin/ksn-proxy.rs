@@ -78,6 +78,11 @@ fn configure(args: &Args) -> Result<(ProxyConfig, Option<std::sync::Arc<rustls::
         config.cache_capacity = n;
     }
     config.misbehave = args.misbehave;
+    if config.server.max_connections.is_none()
+        && let Some(limit) = open_file_limit()
+    {
+        config.server.max_connections = Some(ProxyConfig::max_connections_for(limit));
+    }
     let trust = match &args.ca {
         Some(path) => {
             let shown = path.display().to_string();
@@ -94,6 +99,18 @@ fn configure(args: &Args) -> Result<(ProxyConfig, Option<std::sync::Arc<rustls::
         None => None,
     };
     Ok((config, trust))
+}
+
+/// The soft limit on open files, if the system has one.
+fn open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        rustix::process::getrlimit(rustix::process::Resource::Nofile).current
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
 }
 
 async fn run(args: Args) -> Result<(), StartError> {
@@ -116,6 +133,9 @@ async fn run(args: Args) -> Result<(), StartError> {
         ksnsim_reference::process::shutdown_signal().await;
         let _ = stop.send(true);
     });
+    if let Some(max) = proxy.config().server.max_connections {
+        tracing::info!("at most {max} client connections at once (max_connections)");
+    }
     println!("listening http://{bound}");
     if let Err(err) = proxy.serve(listener, None, shutdown).await {
         eprintln!("ksn-proxy: server stopped: {err}");

@@ -2,9 +2,13 @@
 //! TLS. hyper does the protocol; this module only wires it to `Net`, rustls and the answer shapes of the
 //! contract.
 
+mod accept_backoff;
 mod answer;
+mod body_budget;
 mod client;
+mod error_bodies;
 mod server;
+mod write_stall;
 
 pub use answer::{Answer, error_answer, json_answer};
 pub use client::{ClientError, HttpClient, OutgoingRequest, ServerUrl, UrlError};

@@ -1,13 +1,15 @@
 //! The server loop: accept on a [`Listener`], optionally terminate TLS, speak HTTP/1.1 with hyper, hand each
 //! request (body already read, within limits and time) to a [`Handler`].
 //!
-//! Bad input never takes the server down: an oversized body gets 413, a client that is too slow gets its
-//! connection closed, and every connection runs in its own task (PX-ERR-2).
+//! Bad input never takes the server down: an oversized body gets 413, a request hyper cannot parse gets
+//! 400, 414 or 431 with the contract's JSON body (`error_bodies`), a client that is too slow to send or
+//! stops reading its answers (`write_stall`) gets its connection closed, and every connection runs in its
+//! own task (PX-ERR-2).
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
-use http_body_util::{BodyExt, Full, Limited, StreamBody, combinators::BoxBody};
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
@@ -19,9 +21,13 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+use super::accept_backoff::AcceptBackoff;
 use super::answer::{Answer, error_answer};
+use super::body_budget::{BodyBudget, BodyRefused};
+use super::error_bodies::ErrorBodies;
+use super::write_stall::WriteStall;
 use crate::net::{BoxConnection, Listener};
-use crate::protocol::{ErrorCode, MAX_BODY_BYTES};
+use crate::protocol::{ErrorCode, MAX_BODY_BYTES, header};
 
 /// A request as handlers see it: the body is already complete.
 #[derive(Debug, Clone)]
@@ -52,13 +58,22 @@ pub trait Handler: Send + Sync + 'static {
 pub struct ServerOptions {
     /// Larger bodies are answered with 413 without being read further.
     pub max_body_bytes: usize,
+    /// At most this many bytes of request bodies held at once, over all connections; a body past it gets
+    /// 503 with `Retry-After`.
+    pub max_buffered_body_bytes: usize,
     /// A client that has not sent its request head by then is disconnected.
     pub header_timeout: Duration,
     /// A client that has not sent its whole body by then gets 400.
     pub body_timeout: Duration,
+    /// A client that reads nothing of its answers for this long (a write to it stays blocked) is
+    /// disconnected, and what was buffered for it is dropped.
+    pub write_timeout: Duration,
     /// How long a TLS handshake may take.
     pub handshake_timeout: Duration,
-    /// On shutdown, how long open connections get to finish.
+    /// At most this many client connections at once (`None`: no cap); past it new clients wait in the
+    /// listen queue. A cap below the open-file limit keeps descriptors for the upstream and for files.
+    pub max_connections: Option<usize>,
+    /// On shutdown, how long the requests in flight get to finish (the grace period); then they are cut.
     pub drain_timeout: Duration,
 }
 
@@ -66,10 +81,13 @@ impl Default for ServerOptions {
     fn default() -> Self {
         Self {
             max_body_bytes: MAX_BODY_BYTES,
+            max_buffered_body_bytes: 64 * MAX_BODY_BYTES,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(10),
-            drain_timeout: Duration::from_secs(5),
+            max_connections: None,
+            drain_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -102,7 +120,9 @@ impl Shutdown {
     }
 }
 
-/// Serves `handler` on `listener` until `shutdown` fires, then lets open connections finish (bounded).
+/// Serves `handler` on `listener` until `shutdown` fires; then stops accepting (the listener is closed, so
+/// new clients are refused), lets every request in flight finish and closes idle connections, all within
+/// `drain_timeout`, and cuts what is still open after that.
 pub async fn serve(
     listener: Box<dyn Listener>,
     tls: Option<TlsAcceptor>,
@@ -110,40 +130,66 @@ pub async fn serve(
     options: ServerOptions,
     mut shutdown: Shutdown,
 ) -> io::Result<()> {
+    let budget = BodyBudget::new(options.max_buffered_body_bytes);
     let options = Arc::new(options);
+    let max_connections = options.max_connections.unwrap_or(usize::MAX).max(1);
     let mut connections = JoinSet::new();
+    let mut backoff = AcceptBackoff::default();
+    let mut said_full = false;
     loop {
+        let room = connections.len() < max_connections;
+        if !room && !said_full {
+            said_full = true;
+            tracing::warn!(
+                "{max_connections} client connections open, the most allowed (max_connections): new clients \
+                 wait in the listen queue until one closes (said once)"
+            );
+        }
         let accepted = tokio::select! {
             biased;
             _ = shutdown.wait() => break,
-            accepted = listener.accept() => accepted,
+            accepted = listener.accept(), if room => accepted,
             Some(_) = connections.join_next(), if !connections.is_empty() => continue,
         };
         match accepted {
             Ok((stream, peer)) => {
-                let connection =
-                    serve_connection(stream, peer, tls.clone(), handler.clone(), options.clone());
-                connections.spawn(with_shutdown(connection, shutdown.clone()));
+                backoff.succeeded();
+                let connection = serve_connection(
+                    stream,
+                    peer,
+                    tls.clone(),
+                    handler.clone(),
+                    (options.clone(), budget.clone()),
+                    shutdown.clone(),
+                );
+                connections.spawn(connection);
             }
-            // A failed accept (e.g. the peer reset during the handshake) concerns one client only.
-            Err(err) => tracing::debug!("accept failed: {err}"),
+            Err(err) => {
+                let pause = backoff.failed(&err);
+                if !pause.is_zero() {
+                    tokio::select! {
+                        biased;
+                        _ = shutdown.wait() => break,
+                        () = tokio::time::sleep(pause) => {}
+                    }
+                }
+            }
         }
     }
+    drop(listener);
+    let in_flight = connections.len();
     let drained = tokio::time::timeout(options.drain_timeout, async {
         while connections.join_next().await.is_some() {}
     });
     if drained.await.is_err() {
+        tracing::warn!(
+            "{} of {in_flight} connections still open after the drain timeout of {:?}: cut",
+            connections.len(),
+            options.drain_timeout
+        );
         connections.abort_all();
     }
     Ok(())
-}
-
-async fn with_shutdown(connection: impl Future<Output = ()>, mut shutdown: Shutdown) {
-    tokio::select! {
-        biased;
-        () = connection => {}
-        () = shutdown.wait() => {}
-    }
 }
 
 async fn serve_connection(
@@ -151,30 +197,51 @@ async fn serve_connection(
     peer: SocketAddr,
     tls: Option<TlsAcceptor>,
     handler: Arc<dyn Handler>,
-    options: Arc<ServerOptions>,
+    (options, budget): (Arc<ServerOptions>, BodyBudget),
+    mut shutdown: Shutdown,
 ) {
     let stream: BoxConnection = match tls {
         None => stream,
         Some(acceptor) => {
-            match tokio::time::timeout(options.handshake_timeout, acceptor.accept(stream)).await {
+            let handshake = tokio::time::timeout(options.handshake_timeout, acceptor.accept(stream));
+            let handshake = tokio::select! {
+                biased;
+                done = handshake => done,
+                () = shutdown.wait() => return,
+            };
+            match handshake {
                 Ok(Ok(tls_stream)) => Box::new(tls_stream),
                 Ok(Err(err)) => return tracing::debug!("TLS handshake with {peer} failed: {err}"),
                 Err(_) => return tracing::debug!("TLS handshake with {peer} timed out"),
             }
         }
     };
-    let header_timeout = options.header_timeout;
+    let (header_timeout, write_timeout) = (options.header_timeout, options.write_timeout);
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-        let handler = handler.clone();
-        let options = options.clone();
-        async move { Ok::<_, Infallible>(respond(request, peer, handler.as_ref(), &options).await) }
+        let (handler, options, budget) = (handler.clone(), options.clone(), budget.clone());
+        async move {
+            let response = respond(request, peer, handler.as_ref(), &options, &budget).await;
+            Ok::<_, Infallible>(response)
+        }
     });
-    let result = hyper::server::conn::http1::Builder::new()
+    let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .auto_date_header(false)
         .header_read_timeout(header_timeout)
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
+        .serve_connection(
+            TokioIo::new(ErrorBodies::new(WriteStall::new(stream, write_timeout))),
+            service,
+        );
+    let mut connection = std::pin::pin!(connection);
+    let result = tokio::select! {
+        biased;
+        result = connection.as_mut() => result,
+        () = shutdown.wait() => {
+            // The request in flight (if any) is answered; then the connection closes instead of idling.
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
     if let Err(err) = result {
         tracing::debug!("connection from {peer} ended: {err}");
     }
@@ -187,16 +254,25 @@ async fn respond(
     peer: SocketAddr,
     handler: &dyn Handler,
     options: &ServerOptions,
+    budget: &BodyBudget,
 ) -> hyper::Response<ResponseBody> {
     let (parts, body) = request.into_parts();
-    let limited = Limited::new(body, options.max_body_bytes);
-    let body = match tokio::time::timeout(options.body_timeout, limited.collect()).await {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(err)) if err.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+    let collected = tokio::time::timeout(options.body_timeout, budget.collect(body, options.max_body_bytes));
+    let body = match collected.await {
+        Ok(Ok(held)) => held,
+        Ok(Err(BodyRefused::TooLarge)) => {
             let message = format!("request body is over {} bytes: split it", options.max_body_bytes);
             return into_response(error_answer(ErrorCode::TooLarge, message));
         }
-        Ok(Err(err)) => {
+        Ok(Err(BodyRefused::OverBudget { total })) => {
+            let message = format!(
+                "the server holds {total} bytes of request bodies already (max_buffered_body_bytes): retry shortly"
+            );
+            return into_response(
+                error_answer(ErrorCode::Unavailable, message).with_header(header::RETRY_AFTER, "1"),
+            );
+        }
+        Ok(Err(BodyRefused::Unreadable(err))) => {
             return into_response(error_answer(
                 ErrorCode::BadRequest,
                 format!("request body unreadable: {err}"),
@@ -212,10 +288,13 @@ async fn respond(
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
         headers: parts.headers,
-        body,
+        body: body.bytes.clone(),
         peer,
     };
-    into_response(handler.handle(incoming).await)
+    // The body's share of the budget is given back once the request is answered.
+    let answer = handler.handle(incoming).await;
+    drop(body);
+    into_response(answer)
 }
 
 /// A hyper response from an [`Answer`]; `cut_after` makes the body break off, closing the connection.

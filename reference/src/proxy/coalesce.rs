@@ -1,8 +1,9 @@
 //! Coalescing of concurrent identical misses (PX-CACHE-6): the first request for a key goes upstream, the
 //! ones that arrive while it is in flight wait for its answer instead of sending their own.
 //!
-//! If the leader is cancelled (its client went away), its waiters are released with nothing and each goes
-//! upstream itself: a cancelled request never strands others.
+//! The proxy runs each leader's fetch in a task of its own, so a leader's client that goes away cancels
+//! nothing. Should a leader still be dropped unfinished, its waiters are released with nothing rather than
+//! left waiting: a cancelled request never strands others.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -27,7 +28,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Default for Inflight<K, V> {
 pub enum Role<K: Eq + Hash + Clone, V: Clone> {
     /// Go upstream, then hand the answer to [`Leader::finish`].
     Leader(Leader<K, V>),
-    /// Wait for the leader's answer; `Err` means the leader was cancelled: go upstream yourself.
+    /// Wait for the leader's answer; `Err` means the leader was dropped without one.
     Follower(oneshot::Receiver<V>),
 }
 

@@ -17,6 +17,9 @@ pub struct ProxyConfig {
     pub upstream_timeout: Duration,
     /// At most this many cached verdicts (PX-CACHE-7); 0 disables the cache.
     pub cache_capacity: usize,
+    /// At most this many bytes of memory for cached verdicts, counting what each entry really takes (key,
+    /// verdict, map overhead); the least recently used go first.
+    pub cache_max_bytes: usize,
     /// How long after expiry a verdict may stand in while the upstream is down (PX-STALE-1); 0 disables.
     pub stale_grace: Duration,
     /// Limits towards clients (body size, slow clients).
@@ -29,16 +32,29 @@ pub struct ProxyConfig {
 impl ProxyConfig {
     pub const DEFAULT_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(10);
     pub const DEFAULT_CACHE_CAPACITY: usize = 100_000;
+    pub const DEFAULT_CACHE_MAX_BYTES: usize = 256 * 1024 * 1024;
 
     pub fn new(upstream: ServerUrl) -> Self {
         Self {
             upstream,
             upstream_timeout: Self::DEFAULT_UPSTREAM_TIMEOUT,
             cache_capacity: Self::DEFAULT_CACHE_CAPACITY,
+            cache_max_bytes: Self::DEFAULT_CACHE_MAX_BYTES,
             stale_grace: Duration::ZERO,
             server: ServerOptions::default(),
             misbehave: None,
         }
+    }
+
+    /// Descriptors kept out of the client connections' share: the listener, the runtime, the resolver,
+    /// the log and config files.
+    pub const RESERVED_DESCRIPTORS: u64 = 64;
+
+    /// The default cap on client connections under an open-file limit of `fd_limit`: each client connection
+    /// may hold one upstream connection at a time, so two descriptors each, after the reserve.
+    pub fn max_connections_for(fd_limit: u64) -> usize {
+        let share = fd_limit.saturating_sub(Self::RESERVED_DESCRIPTORS) / 2;
+        usize::try_from(share).unwrap_or(usize::MAX).max(1)
     }
 
     /// Applies the settings of a TOML file over these.
@@ -49,6 +65,9 @@ impl ProxyConfig {
         if let Some(n) = file.cache_capacity {
             self.cache_capacity = n;
         }
+        if let Some(n) = file.cache_max_bytes {
+            self.cache_max_bytes = n;
+        }
         if let Some(s) = file.stale_grace_seconds {
             self.stale_grace = Duration::from_secs(s);
         }
@@ -58,6 +77,16 @@ impl ProxyConfig {
         if let Some(ms) = file.client_timeout_ms {
             self.server.header_timeout = Duration::from_millis(ms);
             self.server.body_timeout = Duration::from_millis(ms);
+            self.server.write_timeout = Duration::from_millis(ms);
+        }
+        if let Some(n) = file.max_buffered_body_bytes {
+            self.server.max_buffered_body_bytes = n;
+        }
+        if let Some(n) = file.max_connections {
+            self.server.max_connections = Some(n.max(1));
+        }
+        if let Some(ms) = file.shutdown_grace_ms {
+            self.server.drain_timeout = Duration::from_millis(ms);
         }
     }
 }
@@ -67,18 +96,29 @@ impl ProxyConfig {
 /// ```toml
 /// upstream_timeout_ms = 10000
 /// cache_capacity = 100000
+/// cache_max_bytes = 268435456
 /// stale_grace_seconds = 0
 /// max_body_bytes = 1048576
 /// client_timeout_ms = 10000
+/// shutdown_grace_ms = 10000
+/// max_buffered_body_bytes = 67108864
+/// max_connections = 480    # default: from the open-file limit, see ProxyConfig::max_connections_for
 /// ```
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProxyConfigFile {
     pub upstream_timeout_ms: Option<u64>,
     pub cache_capacity: Option<usize>,
+    pub cache_max_bytes: Option<usize>,
     pub stale_grace_seconds: Option<u64>,
     pub max_body_bytes: Option<usize>,
     pub client_timeout_ms: Option<u64>,
+    /// On SIGTERM, how long requests in flight get to finish before the proxy exits anyway.
+    pub shutdown_grace_ms: Option<u64>,
+    /// At most this many bytes of request bodies held at once; past it clients get 503 with Retry-After.
+    pub max_buffered_body_bytes: Option<usize>,
+    /// At most this many client connections at once; more wait in the listen queue.
+    pub max_connections: Option<usize>,
 }
 
 /// The config file could not be used; the message names the file and the problem.
@@ -121,6 +161,12 @@ mod tests {
         assert_eq!(
             (config.cache_capacity, config.upstream_timeout),
             (5, Duration::from_millis(250))
+        );
+        assert_eq!(ProxyConfig::max_connections_for(1024), 480);
+        assert_eq!(
+            ProxyConfig::max_connections_for(10),
+            1,
+            "always room for one client"
         );
         let err = ProxyConfigFile::parse("cache_capacty = 5", "p.toml").unwrap_err();
         assert!(

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::http::{Answer, Handler, HttpClient, IncomingRequest, OutgoingRequest, json_answer};
@@ -45,7 +46,9 @@ pub(crate) struct ProxyCore {
 
 impl ProxyCore {
     pub(crate) fn new(config: ProxyConfig, client: HttpClient) -> Self {
-        let cache = Mutex::new(Cache::new(config.cache_capacity, config.stale_grace));
+        let cache =
+            Cache::new(config.cache_capacity, config.stale_grace).with_max_bytes(config.cache_max_bytes);
+        let cache = Mutex::new(cache);
         Self {
             config,
             client,
@@ -66,7 +69,7 @@ impl ProxyCore {
         }
     }
 
-    async fn route(&self, request: &IncomingRequest) -> Result<Answer, ProxyError> {
+    async fn route(self: &Arc<Self>, request: &IncomingRequest) -> Result<Answer, ProxyError> {
         let call = ApiRequest::parse(request.method.as_str(), &request.path, request.query.as_deref())?;
         let context = ClientContext::read(request)?;
         match call {
@@ -169,7 +172,7 @@ impl ProxyCore {
     }
 
     /// A single lookup: cache, else one upstream request per key however many clients ask at once.
-    async fn lookup(&self, object: ObjectRef, context: &ClientContext) -> Answer {
+    async fn lookup(self: &Arc<Self>, object: ObjectRef, context: &ClientContext) -> Answer {
         let key = self.key(context, object);
         if self.misbehaves(Misbehaviour::CacheErrors)
             && let Some(error) = self.errors.get(&key)
@@ -184,22 +187,22 @@ impl ProxyCore {
             Cached::Stale(reputation) => Some(reputation),
             Cached::Miss => None,
         };
-        // A follower whose leader was cancelled tries again; a few rounds at most, then it goes alone.
-        for _ in 0..3 {
-            match self.inflight.join(&key) {
-                Role::Leader(leader) => {
-                    let answer = self.fetch_one(&key, context, stale.as_ref()).await;
+        match self.inflight.join(&key) {
+            Role::Leader(leader) => {
+                // The fetch runs in a task of its own, so that the leader's client going away does not cancel
+                // it: every client waiting on this key gets its answer within the upstream bound (PX-ERR-1).
+                let (answer_tx, answer_rx) = oneshot::channel();
+                let (core, context) = (self.clone(), context.clone());
+                tokio::spawn(async move {
+                    let answer = core.fetch_one(&key, &context, stale.as_ref()).await;
                     leader.finish(&answer);
-                    return answer;
-                }
-                Role::Follower(wait) => {
-                    if let Ok(answer) = wait.await {
-                        return answer;
-                    }
-                }
+                    let _ = answer_tx.send(answer);
+                });
+                answer_rx.await.unwrap_or_else(|_| fetch_failed())
             }
+            // `Err` only if the fetching task died without an answer.
+            Role::Follower(wait) => wait.await.unwrap_or_else(|_| fetch_failed()),
         }
-        self.fetch_one(&key, context, stale.as_ref()).await
     }
 
     async fn fetch_one(&self, key: &CacheKey, context: &ClientContext, stale: Option<&Reputation>) -> Answer {
@@ -332,6 +335,15 @@ impl ProxyCore {
             .collect();
         Ok(batch_answer(merged, "miss"))
     }
+}
+
+/// The answer when the task fetching a lookup ended without one (it cannot, short of a bug): a 502 that says so.
+fn fetch_failed() -> Answer {
+    crate::http::error_answer(
+        crate::protocol::ErrorCode::UpstreamUnavailable,
+        "the proxy's upstream fetch for this lookup ended without an answer: retry",
+    )
+    .with_header(header::KSN_CACHE, "miss")
 }
 
 fn hit_answer(reputation: &Reputation) -> Answer {

@@ -25,6 +25,16 @@ use ksnsim_reference::proxy::{KsnProxy, ProxyConfig};
 use ksnsim_reference::rng::SharedRng;
 use ksnsim_reference::tls;
 
+mod body_budget;
+mod child;
+mod coalesced_timeout;
+mod fd_limit;
+mod http_errors;
+mod proxy_binary;
+mod raw;
+mod shutdown;
+mod slow_reader;
+
 const NOW_UNIX: u64 = 1_800_000_000;
 const LOOKUPS: &str = "/v1/reputation/file/";
 
@@ -76,7 +86,7 @@ struct Proxy {
     proxy: KsnProxy,
     url: ServerUrl,
     client: HttpClient,
-    _running: Running,
+    running: Running,
 }
 
 impl Proxy {
@@ -101,12 +111,16 @@ impl Proxy {
             proxy,
             url: format!("http://{addr}").parse().unwrap(),
             client: HttpClient::new(net, None, Duration::from_secs(5)),
-            _running: running,
+            running,
         }
     }
 
     async fn send(&self, request: OutgoingRequest) -> Answer {
         self.client.send(&self.url, request).await.unwrap()
+    }
+
+    fn addr(&self) -> std::net::SocketAddr {
+        self.running.addr()
     }
 }
 
