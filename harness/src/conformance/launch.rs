@@ -1,5 +1,6 @@
-//! Starting a proxy under test and stopping it: a command (a child process on a free loopback port, its
-//! output kept for evidence) or the reference proxy in-process. Every wait is bounded.
+//! Starting a proxy under test and stopping it: a command (a child process on a free loopback port, leading a
+//! process group of its own so that its workers stop with it, its output kept for evidence) or the reference
+//! proxy in-process. Every wait is bounded.
 
 use std::collections::VecDeque;
 use std::io;
@@ -9,7 +10,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use tokio::time::Instant;
 
 use ksnsim_mocks::Running;
@@ -22,6 +23,7 @@ use ksnsim_reference::tls;
 use super::command::{Placeholders, ProxyCommand};
 use super::plan::{ConfigureProxy, Launcher};
 use super::ports::free_loopback_port;
+use super::process_group::ProcessGroup;
 
 /// How many lines of the proxy's output are kept for evidence.
 const TAIL_LINES: usize = 20;
@@ -64,7 +66,7 @@ pub(crate) struct LaunchedProxy {
 }
 
 enum Kept {
-    Process { child: Child, tail: OutputTail },
+    Process { group: ProcessGroup, tail: OutputTail },
     InProcess(Running),
 }
 
@@ -77,12 +79,11 @@ impl LaunchedProxy {
         }
     }
 
-    /// Kills the process (or stops the in-process server), waiting a bounded while.
+    /// Stops the process group (SIGTERM, then SIGKILL) or the in-process server, waiting a bounded while.
     pub(crate) async fn stop(self) {
         match self.kept {
-            Kept::Process { mut child, .. } => {
-                let _ = child.start_kill();
-                let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+            Kept::Process { group, .. } => {
+                group.stop().await;
             }
             Kept::InProcess(running) => {
                 let _ = tokio::time::timeout(Duration::from_secs(5), running.stop()).await;
@@ -166,37 +167,39 @@ async fn launch_once(
         program: String::new(),
         source: io::Error::new(io::ErrorKind::InvalidInput, "empty command"),
     })?;
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|source| LaunchError::Spawn {
-            program: program.clone(),
-            source,
-        })?;
+    let mut group = ProcessGroup::spawn(
+        Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true),
+    )
+    .map_err(|source| LaunchError::Spawn {
+        program: program.clone(),
+        source,
+    })?;
     let tail = OutputTail::default();
-    tail.follow(child.stdout.take(), "stdout");
-    tail.follow(child.stderr.take(), "stderr");
-    wait_until_listening(&mut child, &tail, listen, startup).await?;
+    tail.follow(group.leader().stdout.take(), "stdout");
+    tail.follow(group.leader().stderr.take(), "stderr");
+    // On an error the group is dropped, which kills whatever the command forked before it gave up.
+    wait_until_listening(&mut group, &tail, listen, startup).await?;
     Ok(LaunchedProxy {
         addr: listen,
-        kept: Kept::Process { child, tail },
+        kept: Kept::Process { group, tail },
     })
 }
 
 /// Polls until the proxy accepts a TCP connection, exits, or `startup` passes.
 async fn wait_until_listening(
-    child: &mut Child,
+    group: &mut ProcessGroup,
     tail: &OutputTail,
     listen: SocketAddr,
     startup: Duration,
 ) -> Result<(), LaunchError> {
     let deadline = Instant::now() + startup;
     loop {
-        if let Ok(Some(status)) = child.try_wait() {
+        if let Ok(Some(status)) = group.leader().try_wait() {
             // Give the output readers a moment to collect the last words.
             tokio::time::sleep(Duration::from_millis(200)).await;
             return Err(LaunchError::Exited {
@@ -208,12 +211,11 @@ async fn wait_until_listening(
         let attempt = tokio::time::timeout(Duration::from_millis(500), RealNet.connect(listen));
         // Connected, and still alive: it is the proxy listening (not someone else on a reused port).
         if let Ok(Ok(_connection)) = attempt.await
-            && matches!(child.try_wait(), Ok(None))
+            && matches!(group.leader().try_wait(), Ok(None))
         {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            let _ = child.start_kill();
             return Err(LaunchError::NeverListened {
                 listen,
                 after: startup,

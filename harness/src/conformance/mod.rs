@@ -4,7 +4,7 @@
 //!
 //! - `plan`: what is tested (a command, an already running proxy, the reference proxy in-process) and bounds.
 //! - `command`: `--proxy-cmd` split, placeholders `{listen}`, `{upstream}`, `{ca}` checked and filled.
-//! - `launch`: starting a proxy and stopping it; `upstream`: ksnsim's mock KSN with a chosen certificate;
+//! - `launch`: starting a proxy and stopping it (`process_group`: the command and every process it forks); `upstream`: ksnsim's mock KSN with a chosen certificate;
 //!   `ports`: loopback ports that nothing else takes while they are briefly free.
 //! - `session`: a proxy wired to its upstream; `client`, `requests`: ksnsim as the proxy's client.
 //! - `checks`: the checks, one file per requirement family; `findings`: evidence and verdicts.
@@ -27,6 +27,7 @@ mod findings;
 mod launch;
 mod plan;
 mod ports;
+mod process_group;
 mod report;
 mod requests;
 mod session;

@@ -59,7 +59,7 @@ impl Upstream {
         cert: &ServerCert,
         addr: SocketAddr,
     ) -> Result<Self, ConformanceError> {
-        let mock = MockKsn::new(kind, SharedRng::seeded(0x6b73_6e00));
+        let mock = MockKsn::new(kind, SharedRng::seeded(0x6b73_6e00), SystemClock::shared());
         for key in REGISTERED_KEYS {
             let key: LicenseKey = key.parse().expect("the built-in license keys are valid");
             mock.register_license(&key);

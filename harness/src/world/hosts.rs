@@ -161,12 +161,12 @@ pub(super) fn build(topology: &Topology, seed: u64, epoch: SystemTime) -> Result
         if !wanted {
             continue;
         }
-        let mock = mock_ksn(topology, kind, seed)?;
+        let mock = mock_ksn(topology, kind, seed, &clock)?;
         serve_ksn(&mut sim, host, &mock, chain, key, &clock, &names, &recorder)?;
         ksn.insert(kind, mock);
     }
     for (host, (chain, key)) in [(ROGUE, &pki.rogue), (IMPOSTOR, &pki.impostor)] {
-        let server = mock_ksn(topology, KsnKind::Global, seed)?;
+        let server = mock_ksn(topology, KsnKind::Global, seed, &clock)?;
         serve_ksn(&mut sim, host, &server, chain, key, &clock, &names, &recorder)?;
     }
 
@@ -266,7 +266,12 @@ fn next_world_id() -> u64 {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-fn mock_ksn(topology: &Topology, kind: KsnKind, seed: u64) -> Result<MockKsn, HarnessError> {
+fn mock_ksn(
+    topology: &Topology,
+    kind: KsnKind,
+    seed: u64,
+    clock: &SimClock,
+) -> Result<MockKsn, HarnessError> {
     let ksn_type = match kind {
         KsnKind::Global => KsnType::Global,
         KsnKind::Private => KsnType::Private,
@@ -274,6 +279,7 @@ fn mock_ksn(topology: &Topology, kind: KsnKind, seed: u64) -> Result<MockKsn, Ha
     let mock = MockKsn::new(
         ksn_type,
         SharedRng::seeded(derive(seed, &format!("ksn-{kind:?}"))),
+        Arc::new(clock.clone()),
     );
     mock.set_default_ttl(topology.servers.ttl_seconds);
     let current = topology.servers.statement.max(1);

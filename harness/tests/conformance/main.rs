@@ -199,6 +199,57 @@ async fn the_ksn_proxy_binary_passes_when_started_by_command() {
     assert_eq!(ids_with(&broken, Verdict::NotTested).len(), check_ids().len() - 2);
 }
 
+/// Whether process `pid` still runs (a zombie, exited but not yet reaped by its new parent, does not).
+fn runs(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.trim_start().chars().next());
+        !matches!(state, Some('Z' | 'X') | None)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_that_forks_leaves_no_process_behind() {
+    let Some(binary) = ksn_proxy_binary() else {
+        println!(
+            "SKIPPED: the ksn-proxy binary is not built next to this test; run `cargo build -p ksnsim-reference \
+             --bins` first (`bash ci/test.sh` builds it)"
+        );
+        return;
+    };
+    let dir = pki_dir("forks");
+    std::fs::create_dir_all(&dir).unwrap();
+    let pids = dir.join("worker-pids");
+    let _ = std::fs::remove_file(&pids);
+    // As a proxy with workers does: a worker that ignores SIGTERM, then the proxy itself (same process group).
+    let script = dir.join("forking-proxy.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "( trap '' TERM; exec sleep 300 ) &\necho $! >> '{}'\nexec '{}' --listen \"$1\" --upstream \"$2\" \
+             --ca \"$3\" --upstream-timeout-ms 3000\n",
+            pids.display(),
+            binary.display()
+        ),
+    )
+    .unwrap();
+    let command = format!("sh '{}' {{listen}} {{upstream}} {{ca}}", script.display());
+    let launcher = Launcher::Command(ProxyCommand::parse(&command).unwrap());
+    let mut plan = ConformancePlan::new(ProxyUnderTest::Launch(launcher), "forking", &dir);
+    plan.only = Some("PX-FWD-1".to_owned());
+    let run = run_conformance(&plan).await.unwrap();
+    assert!(ids_with(&run, Verdict::Error).is_empty(), "{}", explain(&run));
+    let workers: Vec<u32> = std::fs::read_to_string(&pids)
+        .unwrap()
+        .lines()
+        .map(|line| line.trim().parse().unwrap())
+        .collect();
+    assert!(!workers.is_empty(), "the proxy forked its worker");
+    let left: Vec<u32> = workers.into_iter().filter(|pid| runs(*pid)).collect();
+    assert!(left.is_empty(), "workers still running after the run: {left:?}");
+}
+
 #[tokio::test]
 async fn a_proxy_that_exits_at_start_errors_every_check_with_its_output() {
     let command = "sh -c 'echo cannot bind the port >&2; exit 3' sh {listen} {upstream} {ca}";

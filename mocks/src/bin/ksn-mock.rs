@@ -86,7 +86,7 @@ async fn run(args: Args) -> Result<(), StartError> {
     let validity = Validity::around(clock.now(), 365);
     let pki = TestPki::generate(args.seed, &["localhost", "127.0.0.1", "::1"], validity)?;
     pki.write_ca(&args.pki)?;
-    let tls = tls::server_config(&pki.server.chain_pem, &pki.server.key_pem, clock)?;
+    let tls = tls::server_config(&pki.server.chain_pem, &pki.server.key_pem, clock.clone())?;
     let net = RealNet::shared();
     let rng = SharedRng::seeded(args.seed);
     let options = ServerOptions {
@@ -96,7 +96,7 @@ async fn run(args: Args) -> Result<(), StartError> {
     let mut servers = Vec::new();
     for (kind, addr) in [(KsnType::Global, args.global), (KsnType::Private, args.private)] {
         let Some(addr) = addr else { continue };
-        let mock = MockKsn::new(kind, rng.fork());
+        let mock = MockKsn::new(kind, rng.fork(), clock.clone());
         mock.set_db(db.clone());
         for key in &args.licenses {
             mock.register_license(key);

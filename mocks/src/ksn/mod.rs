@@ -12,10 +12,12 @@
 //!                                               └──/v1/────▶ log, fault, api ──▶ MockKsn state
 //! ```
 //! The server runs on any [`Net`](ksnsim_reference::net::Net): real sockets or turmoil. It reads no clock
-//! but `tokio::time::Instant` and no randomness but the [`SharedRng`] it is given (Statement ids).
+//! but `tokio::time::Instant` and the [`SharedClock`] it is given (the `Date` header every origin server
+//! sends, RFC 9110 §6.6.1), and no randomness but the [`SharedRng`] it is given (Statement ids).
 
 mod api;
 mod control;
+mod date;
 pub mod faults;
 pub mod log;
 pub mod reputation_db;
@@ -28,6 +30,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::time::Instant;
 
+use ksnsim_reference::clock::SharedClock;
 use ksnsim_reference::http::{
     Answer, Handler, IncomingRequest, ServerOptions, Shutdown, error_answer, json_answer, serve,
 };
@@ -91,6 +94,7 @@ pub(crate) struct State {
 struct Inner {
     kind: KsnType,
     rng: SharedRng,
+    clock: SharedClock,
     state: Mutex<State>,
 }
 
@@ -110,8 +114,8 @@ impl std::fmt::Debug for MockKsn {
 
 impl MockKsn {
     /// A server of `kind` with an empty database (default ttl 3600 s), Statement version 1, no licenses.
-    /// `rng` gives the Statement ids.
-    pub fn new(kind: KsnType, rng: SharedRng) -> Self {
+    /// `rng` gives the Statement ids, `clock` the `Date` of every answer.
+    pub fn new(kind: KsnType, rng: SharedRng, clock: SharedClock) -> Self {
         let statement = Statement {
             id: rng.uuid().to_string(),
             version: StatementVersion(1),
@@ -131,17 +135,18 @@ impl MockKsn {
             inner: Arc::new(Inner {
                 kind,
                 rng,
+                clock,
                 state: Mutex::new(state),
             }),
         }
     }
 
-    pub fn global(rng: SharedRng) -> Self {
-        Self::new(KsnType::Global, rng)
+    pub fn global(rng: SharedRng, clock: SharedClock) -> Self {
+        Self::new(KsnType::Global, rng, clock)
     }
 
-    pub fn private(rng: SharedRng) -> Self {
-        Self::new(KsnType::Private, rng)
+    pub fn private(rng: SharedRng, clock: SharedClock) -> Self {
+        Self::new(KsnType::Private, rng, clock)
     }
 
     pub fn kind(&self) -> KsnType {
@@ -389,10 +394,13 @@ struct KsnHandler(MockKsn);
 #[async_trait]
 impl Handler for KsnHandler {
     async fn handle(&self, request: IncomingRequest) -> Answer {
-        if request.path.starts_with("/_mock/") {
+        let mut answer = if request.path.starts_with("/_mock/") {
             control::answer(&self.0, &request)
         } else {
             self.0.api(&request).await
-        }
+        };
+        // Dated when it is sent, as an origin server does (after any delay or hang of a fault).
+        date::stamp(&mut answer, self.0.inner.clock.now());
+        answer
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use ksnsim_mocks::MockKsn;
+use ksnsim_reference::clock::SystemClock;
 use ksnsim_reference::net::RealNet;
 use ksnsim_reference::protocol::KsnType;
 use ksnsim_reference::rng::SharedRng;
@@ -13,7 +14,7 @@ mod raw;
 
 #[tokio::test]
 async fn requests_hyper_refuses_get_the_contract_error_body() {
-    let mock = MockKsn::new(KsnType::Global, SharedRng::seeded(7));
+    let mock = MockKsn::new(KsnType::Global, SharedRng::seeded(7), SystemClock::shared());
     let running = mock
         .start(&RealNet::shared(), "127.0.0.1:0".parse().unwrap(), None)
         .await

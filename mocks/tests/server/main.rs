@@ -47,8 +47,13 @@ impl Server {
     }
 
     async fn start_with_timeout(kind: KsnType, timeout: Duration) -> Self {
+        Self::start_with(kind, timeout, clock()).await
+    }
+
+    /// A server whose answers are dated by `dates`.
+    async fn start_with(kind: KsnType, timeout: Duration, dates: SharedClock) -> Self {
         let net = RealNet::shared();
-        let mock = MockKsn::new(kind, SharedRng::seeded(7));
+        let mock = MockKsn::new(kind, SharedRng::seeded(7), dates);
         let server_tls = tls::server_config(&PKI.server.chain_pem, &PKI.server.key_pem, clock()).unwrap();
         let running = mock
             .start(&net, "127.0.0.1:0".parse().unwrap(), Some(server_tls))
@@ -107,6 +112,35 @@ fn code(answer: &Answer) -> ErrorCode {
 
 fn license(key: &str) -> LicenseKey {
     key.parse().unwrap()
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_date_from_the_injected_clock() {
+    let dates = ManualClock::at_unix(NOW_UNIX);
+    let server = Server::start_with(KsnType::Private, Duration::from_secs(5), Arc::new(dates.clone())).await;
+    let date = |answer: &Answer| answer.header("date").map(str::to_owned);
+    // 1_800_000_000 s after the epoch, as RFC 9110 §5.6.7 writes it.
+    let at_start = Some("Fri, 15 Jan 2027 08:00:00 GMT".to_owned());
+
+    let refused = server.send(OutgoingRequest::get("/v1/ping")).await;
+    assert_eq!((refused.status.as_u16(), date(&refused)), (401, at_start.clone()));
+    let control = server.send(OutgoingRequest::get("/_mock/statistics")).await;
+    assert_eq!((control.status.as_u16(), date(&control)), (200, at_start.clone()));
+    server.mock.set_fault(Some(Fault::Unavailable));
+    let faulty = server.send(OutgoingRequest::get("/v1/ping")).await;
+    assert_eq!((faulty.status.as_u16(), date(&faulty)), (503, at_start));
+    server.mock.set_fault(None);
+
+    dates.advance(Duration::from_secs(90));
+    server.mock.register_license(&license("TENANT-A"));
+    let ok = server
+        .send(lookup(&file(1)).header("Authorization", "License TENANT-A"))
+        .await;
+    assert_eq!(
+        (ok.status.as_u16(), date(&ok)),
+        (200, Some("Fri, 15 Jan 2027 08:01:30 GMT".to_owned())),
+        "the date follows the injected clock, not the machine's"
+    );
 }
 
 #[tokio::test]

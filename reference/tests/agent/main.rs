@@ -41,7 +41,7 @@ async fn loopback() -> Loopback {
     let clock: SharedClock = Arc::new(ManualClock::at_unix(1_800_000_000));
     let pki = TestPki::generate(5, &[KSN_NAME], Validity::around(clock.now(), 30)).unwrap();
     let net = RealNet::shared();
-    let ksn = MockKsn::new(KsnType::Global, SharedRng::seeded(1));
+    let ksn = MockKsn::new(KsnType::Global, SharedRng::seeded(1), clock.clone());
     let server_tls = tls::server_config(&pki.server.chain_pem, &pki.server.key_pem, clock.clone()).unwrap();
     let ksn_running = ksn
         .start(&net, "127.0.0.1:0".parse().unwrap(), Some(server_tls))
@@ -142,7 +142,7 @@ async fn ep_dns_2_an_answer_pointing_elsewhere_fails_tls_and_sends_nothing() {
     let world = loopback().await;
     // An impostor on 127.0.0.2, same port, with a certificate from the trusted CA for another name; the
     // poisoned answer points there.
-    let impostor = MockKsn::new(KsnType::Global, SharedRng::seeded(2));
+    let impostor = MockKsn::new(KsnType::Global, SharedRng::seeded(2), world.clock.clone());
     let cert = &world.pki.wrong_name;
     let impostor_tls = tls::server_config(&cert.chain_pem, &cert.key_pem, world.clock.clone()).unwrap();
     let at = SocketAddr::from(([127, 0, 0, 2], world.ksn_port));

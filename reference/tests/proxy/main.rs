@@ -60,7 +60,7 @@ impl Upstream {
     }
 
     async fn start_with_cert(kind: KsnType, cert: &ServerCert) -> Self {
-        let mock = MockKsn::new(kind, SharedRng::seeded(3));
+        let mock = MockKsn::new(kind, SharedRng::seeded(3), clock());
         let server_tls = tls::server_config(&cert.chain_pem, &cert.key_pem, clock()).unwrap();
         let running = mock
             .start(
