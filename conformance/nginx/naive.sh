@@ -25,6 +25,9 @@ http {
         listen $LISTEN;
         location / {
             proxy_pass $UPSTREAM;          # proxy_ssl_verify is off by default: any certificate is taken
+            # Added after the first try answered only 502: nginx 1.22 offers TLS up to 1.2 upstream by
+            # default, and a KSN server speaks TLS 1.3 only.
+            proxy_ssl_protocols TLSv1.2 TLSv1.3;
             proxy_cache ksn;               # default key \$scheme\$proxy_host\$request_uri: no license key
             proxy_cache_valid 200 10m;     # the tutorial's lines: cache 200s for 10 minutes...
             proxy_cache_valid any 1m;      # ...and everything else (errors too) for a minute

@@ -35,6 +35,9 @@ forward_timeout 10 seconds
 request_timeout 10 seconds          # stalled clients are dropped
 shutdown_lifetime 1 seconds
 
+# Each instance its own name: Squid refuses a request whose Via already names it (a forwarding loop), and
+# the two Squids of a chain run on one machine here (on a network they are different hosts anyway).
+visible_hostname ksn-proxy-${LISTEN##*:}
 pid_filename $WORK/squid.pid
 cache_log stdio:/dev/stderr
 access_log none

@@ -11,6 +11,9 @@ cache_peer $UP_HOST parent $UP_PORT 0 no-query originserver name=ksn tls tls-fla
 http_access allow all
 refresh_pattern . 0 20% 4320
 shutdown_lifetime 1 seconds
+# Each instance its own name: Squid refuses a request whose Via already names it (a forwarding loop), and
+# the two Squids of a chain run on one machine here (on a network they are different hosts anyway).
+visible_hostname ksn-proxy-${LISTEN##*:}
 pid_filename $WORK/squid.pid
 cache_log stdio:/dev/stderr
 access_log none

@@ -80,8 +80,7 @@ pub(crate) fn describe(answer: &Result<Answer, ClientError>) -> String {
                     line.push_str(&format!(" {name}={value}"));
                 }
             }
-            let body = String::from_utf8_lossy(&answer.body);
-            format!("{line} {}", shorten(&body, 120))
+            format!("{line} {}", flat(&answer.body, 120))
         }
         Err(err) => format!("no answer: {err}"),
     }
@@ -110,14 +109,19 @@ pub(crate) fn seen(answer: &Result<Answer, ClientError>) -> String {
 
 /// The first bytes of a body, printable, for evidence.
 pub(crate) fn first_bytes(body: &[u8]) -> String {
+    flat(body, 60)
+}
+
+/// A body on one line (control characters and runs of white space as one space), cut to `max` characters.
+fn flat(body: &[u8], max: usize) -> String {
     let text = String::from_utf8_lossy(body);
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|word| !word.is_empty())
         .collect();
-    match flat.trim() {
-        "" => "(empty)".to_owned(),
-        trimmed => shorten(trimmed, 60),
+    match words.join(" ") {
+        empty if empty.is_empty() => "(empty)".to_owned(),
+        line => shorten(&line, max),
     }
 }
 
