@@ -5,6 +5,7 @@
 # contract's JSON body. Usage: careful.sh {listen} {upstream} {ca} (foreground; exits on SIGTERM).
 set -eu
 . "$(dirname "$0")/../adapter-args.sh"
+. "$(dirname "$0")/housekeeping.sh"
 adapter_args "$@"
 # The upstream certificate names the KSN host `localhost` (and 127.0.0.1 as an IP SAN); nginx checks only
 # DNS names, so it is told the host name to verify against when the URL gives an address.
@@ -13,20 +14,7 @@ case "$UP_HOST" in
     *) SSL_NAME=$UP_HOST ;;
 esac
 mkdir -p "$WORK/cache" "$WORK/tmp"
-cat > "$WORK/nginx.conf" <<CONF
-daemon off;                                # foreground: ksnsim starts and stops it
-user www-data;                             # workers run unprivileged (ignored when not started as root)
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log stderr warn;                     # ksnsim keeps the last lines as evidence
-events { worker_connections 512; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/tmp/body;
-    proxy_temp_path $WORK/tmp/proxy;
-    fastcgi_temp_path $WORK/tmp/fastcgi;
-    uwsgi_temp_path $WORK/tmp/uwsgi;
-    scgi_temp_path $WORK/tmp/scgi;
+{ nginx_housekeeping; cat <<CONF; } > "$WORK/nginx.conf"
     # The cache lives in the run's own directory; entries are kept as long as Cache-Control says.
     proxy_cache_path $WORK/cache levels=1:2 keys_zone=ksn:8m max_size=64m inactive=1h use_temp_path=off;
 
@@ -81,5 +69,4 @@ http {
     }
 }
 CONF
-adapter_own www-data:
-exec nginx -e stderr -p "$WORK" -c "$WORK/nginx.conf"
+nginx_exec

@@ -4,22 +4,10 @@
 # while). Usage: naive.sh {listen} {upstream} {ca} (foreground; exits on SIGTERM). See conformance/EXPECTED.md.
 set -eu
 . "$(dirname "$0")/../adapter-args.sh"
+. "$(dirname "$0")/housekeeping.sh"
 adapter_args "$@"
 mkdir -p "$WORK/cache" "$WORK/tmp"
-cat > "$WORK/nginx.conf" <<CONF
-daemon off;
-user www-data;
-worker_processes 1;
-pid $WORK/nginx.pid;
-error_log stderr warn;
-events { worker_connections 512; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/tmp/body;
-    proxy_temp_path $WORK/tmp/proxy;
-    fastcgi_temp_path $WORK/tmp/fastcgi;
-    uwsgi_temp_path $WORK/tmp/uwsgi;
-    scgi_temp_path $WORK/tmp/scgi;
+{ nginx_housekeeping; cat <<CONF; } > "$WORK/nginx.conf"
     proxy_cache_path $WORK/cache keys_zone=ksn:8m;
     server {
         listen $LISTEN;
@@ -35,5 +23,4 @@ http {
     }
 }
 CONF
-adapter_own www-data:
-exec nginx -e stderr -p "$WORK" -c "$WORK/nginx.conf"
+nginx_exec

@@ -5,12 +5,13 @@
 # passed on, bodies and waits bounded. Usage: careful.sh {listen} {upstream} {ca} (foreground; SIGTERM ends it).
 set -eu
 . "$(dirname "$0")/../adapter-args.sh"
+. "$(dirname "$0")/housekeeping.sh"
 adapter_args "$@"
 case "$UP_HOST" in
     127.*|::1|\[::1\]) TLS_DOMAIN=localhost ;;   # the KSN certificate's host name
     *) TLS_DOMAIN=$UP_HOST ;;
 esac
-cat > "$WORK/squid.conf" <<CONF
+{ squid_housekeeping; cat <<CONF; } > "$WORK/squid.conf"
 http_port $LISTEN accel defaultsite=$TLS_DOMAIN no-vhost
 # The one upstream: the KSN server, over TLS, its chain checked against the KSN CA and its name against
 # tls-domain; login=PASS hands the client's Authorization (the tenant's license key) to it unchanged.
@@ -33,18 +34,5 @@ connect_timeout 5 seconds
 read_timeout 10 seconds             # a silent upstream gets 504 after 10 s
 forward_timeout 10 seconds
 request_timeout 10 seconds          # stalled clients are dropped
-shutdown_lifetime 1 seconds
-
-# Each instance its own name: Squid refuses a request whose Via already names it (a forwarding loop), and
-# the two Squids of a chain run on one machine here (on a network they are different hosts anyway).
-visible_hostname ksn-proxy-${LISTEN##*:}
-pid_filename $WORK/squid.pid
-cache_log stdio:/dev/stderr
-access_log none
-coredump_dir $WORK
-netdb_filename none
-pinger_enable off
-logfile_rotate 0
 CONF
-adapter_own proxy:
-exec squid -N -d 1 -f "$WORK/squid.conf"
+squid_exec
