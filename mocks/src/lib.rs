@@ -18,7 +18,7 @@ pub mod running;
 
 pub use dns::{DnsMode, DnsQueryLog, MockDns};
 pub use error::{DbError, PkiError};
-pub use ksn::faults::{Fault, HANG_BOUND};
+pub use ksn::faults::{Fault, GARBAGE_BODY, HANG_BOUND};
 pub use ksn::log::LoggedRequest;
 pub use ksn::reputation_db::{DEFAULT_TTL_SECONDS, DbEntry, Layer, ReputationDb, default_verdict};
 pub use ksn::{MockKsn, StatisticsTotals};

@@ -9,6 +9,8 @@ use ksnsim_reference::http::{Answer, ClientError, HttpClient, OutgoingRequest, S
 use ksnsim_reference::net::RealNet;
 use ksnsim_reference::protocol::{ErrorCode, Reputation};
 
+use ksnsim_mocks::GARBAGE_BODY;
+
 use super::findings::Findings;
 use super::upstream::shorten;
 
@@ -78,10 +80,48 @@ pub(crate) fn describe(answer: &Result<Answer, ClientError>) -> String {
                     line.push_str(&format!(" {name}={value}"));
                 }
             }
-            let body = String::from_utf8_lossy(&answer.body);
-            format!("{line} {}", shorten(&body, 120))
+            format!("{line} {}", flat(&answer.body, 120))
         }
         Err(err) => format!("no answer: {err}"),
+    }
+}
+
+/// What an answer was, for the "seen" half of a failed expectation: `413 too_large`, `413, body not the
+/// contract's JSON: <html>…`, `200 {"object":…}`, or `no answer: <why>`.
+pub(crate) fn seen(answer: &Result<Answer, ClientError>) -> String {
+    match answer {
+        Ok(answer) => {
+            let status = answer.status.as_u16();
+            match answer.error_body() {
+                Some(body) => format!("{status} {}", body.error),
+                None if answer.status.is_success() => {
+                    format!("{status} {}", shorten(&String::from_utf8_lossy(&answer.body), 60))
+                }
+                None => format!(
+                    "{status}, body not the contract's JSON error: {}",
+                    first_bytes(&answer.body)
+                ),
+            }
+        }
+        Err(err) => format!("no answer: {err}"),
+    }
+}
+
+/// The first bytes of a body, printable, for evidence.
+pub(crate) fn first_bytes(body: &[u8]) -> String {
+    flat(body, 60)
+}
+
+/// A body on one line (control characters and runs of white space as one space), cut to `max` characters.
+fn flat(body: &[u8], max: usize) -> String {
+    let text = String::from_utf8_lossy(body);
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|word| !word.is_empty())
+        .collect();
+    match words.join(" ") {
+        empty if empty.is_empty() => "(empty)".to_owned(),
+        line => shorten(&line, max),
     }
 }
 
@@ -126,6 +166,14 @@ pub(crate) fn ttl_within(answer: &Result<Answer, ClientError>, seconds: u64) -> 
         .as_ref()
         .is_ok_and(|a| a.max_age().is_none_or(|age| age <= seconds));
     max_age_ok && reputation(answer).is_some_and(|r| r.ttl <= seconds)
+}
+
+/// Whether `answer` is the upstream's `garbage` answer passed on unchanged: its 200 and its body, byte for
+/// byte. The proxy made no answer of its own.
+pub(crate) fn relays_garbage(answer: &Result<Answer, ClientError>) -> bool {
+    answer
+        .as_ref()
+        .is_ok_and(|a| a.status == 200 && a.body.as_ref() == GARBAGE_BODY)
 }
 
 /// Whether `answer` is the contract error `code` with its status.

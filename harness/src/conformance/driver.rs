@@ -25,6 +25,7 @@ use super::launch::{LaunchError, LaunchedProxy, launch};
 use super::plan::{ConformancePlan, Launcher, ProxyUnderTest, RunningProxy};
 use super::report;
 use super::session::{ChainSession, Session, Settings};
+use super::terminator::TlsTerminator;
 use super::upstream::Upstream;
 
 /// No check may take longer than this, whatever the proxy does.
@@ -277,16 +278,26 @@ impl<'p> Environment<'p> {
             .map_err(SetupError::Harness)?;
         let admin = self.launch(launcher, &upstream.url).await?;
         let admin_client = ProxyClient::new(admin.addr, self.plan.bounds.request);
-        let point = match self.launch(launcher, &admin_client.url).await {
+        // The contract's proxies speak TLS upstream, also to another proxy: the distribution point's proxy
+        // gets an https upstream, ksnsim's terminator in front of the Administration Server's proxy.
+        let hop = match TlsTerminator::start(&self.pki.server, admin.addr).await {
+            Ok(hop) => hop,
+            Err(err) => {
+                admin.stop().await;
+                return Err(SetupError::Harness(err));
+            }
+        };
+        let point = match self.launch(launcher, &hop.url).await {
             Ok(point) => point,
             Err(err) => {
                 admin.stop().await;
+                hop.stop().await;
                 return Err(err);
             }
         };
         let point_client = ProxyClient::new(point.addr, self.plan.bounds.request);
         let clients = (admin_client, point_client);
-        Ok(ChainSession::new(upstream, clients, vec![admin, point]))
+        Ok(ChainSession::new(upstream, clients, hop, vec![admin, point]))
     }
 
     async fn run_launched(

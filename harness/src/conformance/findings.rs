@@ -37,6 +37,7 @@ pub(crate) struct Findings {
     evidence: Vec<String>,
     failures: Vec<String>,
     broken: Option<String>,
+    undecided: Option<String>,
 }
 
 impl Findings {
@@ -57,6 +58,21 @@ impl Findings {
         ok
     }
 
+    /// Like [`expect`](Self::expect), and when `ok` is false the evidence and the reason also say what was
+    /// `seen` instead (a status, an error code, the first bytes of a body, what the upstream got).
+    pub(crate) fn expect_seen(
+        &mut self,
+        ok: bool,
+        what: impl Into<String>,
+        seen: impl FnOnce() -> String,
+    ) -> bool {
+        if ok {
+            return self.expect(true, what);
+        }
+        let what = format!("{}; seen: {}", what.into(), seen());
+        self.expect(false, what)
+    }
+
     /// Records that ksnsim's own side broke (a mock would not restart): the check errors, whatever else held.
     pub(crate) fn harness_broke(&mut self, what: impl Into<String>) {
         let what = what.into();
@@ -64,10 +80,21 @@ impl Findings {
         self.broken.get_or_insert(what);
     }
 
+    /// Records that what was seen cannot decide the check (the proxy sent nothing that could be judged): the
+    /// check errors unless an expectation failed, which stays a failure.
+    pub(crate) fn undecided(&mut self, what: impl Into<String>) {
+        let what = what.into();
+        self.evidence.push(format!("UNDECIDED: {what}"));
+        self.undecided.get_or_insert(what);
+    }
+
     /// Pass with `summary` when every expectation held; else fail, naming the first that did not.
     pub(crate) fn conclude(self, summary: impl Into<String>) -> Outcome {
         if let Some(broken) = self.broken {
             return Outcome::error(format!("ksnsim could not judge: {broken}"), self.evidence);
+        }
+        if let (Some(undecided), []) = (&self.undecided, self.failures.as_slice()) {
+            return Outcome::error(format!("ksnsim could not judge: {undecided}"), self.evidence);
         }
         match self.failures.as_slice() {
             [] => Outcome::new(Verdict::Pass, summary, self.evidence),
@@ -109,6 +136,27 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_expectation_says_what_was_seen() {
+        let mut findings = Findings::default();
+        findings.expect_seen(true, "got 413", || unreachable!("only asked on failure"));
+        findings.expect_seen(false, "got 400 bad_request", || {
+            "413, body not JSON: <html>".to_owned()
+        });
+        let outcome = findings.conclude("-");
+        assert_eq!(
+            outcome.reason,
+            "expected: got 400 bad_request; seen: 413, body not JSON: <html>"
+        );
+        assert_eq!(
+            outcome.evidence,
+            [
+                "ok: got 413",
+                "FAILED: got 400 bad_request; seen: 413, body not JSON: <html>"
+            ]
+        );
+    }
+
+    #[test]
     fn a_harness_break_is_an_error_and_optional_behaviour_never_fails() {
         let mut broken = Findings::default();
         broken.expect(false, "x");
@@ -122,5 +170,12 @@ mod tests {
             (Verdict::NotApplicable, "offers no stale answers")
         );
         assert_eq!(Findings::default().conclude("fine").verdict, Verdict::Pass);
+        let mut undecided = Findings::default();
+        undecided.undecided("nothing reached the upstream");
+        assert_eq!(undecided.conclude("-").verdict, Verdict::Error);
+        let mut failed = Findings::default();
+        failed.undecided("nothing reached one upstream");
+        failed.expect(false, "nothing reached the other KSN");
+        assert_eq!(failed.conclude("-").verdict, Verdict::Fail);
     }
 }

@@ -25,12 +25,15 @@ mod driver;
 mod error;
 mod findings;
 mod launch;
+mod metered;
 mod plan;
 mod ports;
 mod process_group;
 mod report;
 mod requests;
 mod session;
+mod streaming;
+mod terminator;
 mod upstream;
 
 pub use checks::check_ids;

@@ -6,7 +6,6 @@ use ksnsim_reports::{Failure, ItemReport, Requirement, RequirementId, RunKind, R
 use super::checks::Check;
 use super::findings::Outcome;
 use super::plan::ConformancePlan;
-use super::upstream::shorten;
 
 /// The name of every conformance run.
 pub const RUN_NAME: &str = "KSN proxy conformance (wire protocol v1)";
@@ -66,13 +65,20 @@ pub fn render_table(run: &RunReport) -> String {
     let mut out = format!("{:width$}  {:6}  {:10}  REASON\n", "ID", "LEVEL", "VERDICT");
     for item in &run.items {
         let level = run.gating_level(item);
+        let reason = reason(item);
+        let mut lines = wrap(&reason, REASON_WIDTH).into_iter();
         out.push_str(&format!(
             "{:width$}  {:6}  {:10}  {}\n",
             item.id,
             level.as_str(),
             item.verdict.label(),
-            shorten(&reason(item), 110)
+            lines.next().unwrap_or_default()
         ));
+        // The rest of the reason on lines of their own, under it: the part that explains a verdict is never cut.
+        let indent = width + 2 + 6 + 2 + 10 + 2;
+        for line in lines {
+            out.push_str(&format!("{:indent$}{line}\n", ""));
+        }
     }
     let totals = run.totals();
     out.push_str(&format!(
@@ -87,6 +93,28 @@ pub fn render_table(run: &RunReport) -> String {
     out
 }
 
+/// How wide the reason column is before it wraps.
+const REASON_WIDTH: usize = 100;
+
+/// `text` in lines of at most `width` characters, broken at spaces (a longer word stays whole).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Why an item has its verdict, in one line.
 fn reason(item: &ItemReport) -> String {
     match &item.failure {
@@ -96,5 +124,44 @@ fn reason(item: &ItemReport) -> String {
             .first()
             .cloned()
             .unwrap_or_else(|| item.name.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_reason_wraps_and_is_never_cut() {
+        let reason = "expected: nothing of the oversized request reached the upstream; seen: the upstream received \
+                      1626598 bytes of it (and 1 more)";
+        let lines = wrap(reason, 40);
+        assert!(lines.iter().all(|line| line.chars().count() <= 40), "{lines:?}");
+        assert_eq!(lines.join(" "), reason);
+        assert_eq!(wrap("", 40), [""]);
+        assert_eq!(
+            wrap("one-word-longer-than-the-width", 10),
+            ["one-word-longer-than-the-width"]
+        );
+    }
+
+    #[test]
+    fn the_table_shows_the_whole_reason() {
+        let mut run = RunReport::new(RunKind::Conformance, RUN_NAME);
+        let mut item = ItemReport::new("PX-ERR-2/oversized-body", "a 2 MiB body", "PX-ERR", Verdict::Fail);
+        let message = format!(
+            "expected: the client got 413; seen: {}",
+            "no answer: reset ".repeat(12)
+        );
+        item.failure = Some(Failure {
+            message: message.clone(),
+            requirement: None,
+            event: None,
+        });
+        run.items.push(item);
+        let table = render_table(&run);
+        let flat = table.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(message.trim_end()), "{table}");
+        assert!(table.lines().all(|line| line.chars().count() <= 160), "{table}");
     }
 }

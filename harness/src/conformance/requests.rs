@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use ksnsim_reference::http::OutgoingRequest;
-use ksnsim_reference::protocol::{BatchRequest, ObjectRef, lookup_path};
+use ksnsim_reference::protocol::{BatchRequest, KsnType, ObjectRef, lookup_path};
 
 /// The `KSN-Client` of every request, unless a check sets its own.
 pub(crate) const CLIENT_ID: &str = "ksnsim-conformance";
@@ -54,6 +54,17 @@ pub(crate) fn call(path: &str) -> OutgoingRequest {
 /// `request` with `Authorization: License key`.
 pub(crate) fn licensed(request: OutgoingRequest, key: &str) -> OutgoingRequest {
     request.header("Authorization", format!("License {key}"))
+}
+
+/// The license key the checks send to a Private KSN when the tenant does not matter (registered upstream).
+pub(crate) const TENANT: &str = "TENANT-A";
+
+/// `request` as an endpoint of a proxy of `kind` sends it: licensed (tenant A) for a Private KSN.
+pub(crate) fn for_kind(kind: KsnType, request: OutgoingRequest) -> OutgoingRequest {
+    match kind {
+        KsnType::Private => licensed(request, TENANT),
+        KsnType::Global => request,
+    }
 }
 
 /// `request` without `header` (case-insensitive).

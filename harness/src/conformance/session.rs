@@ -1,5 +1,6 @@
 //! A proxy under test wired to ksnsim's upstream: the mock KSN, the proxy (started by ksnsim or already
-//! running) and a client of it. A chain is two proxies, the second using the first as its upstream.
+//! running) and a client of it. A chain is two proxies, the second using the first (behind ksnsim's TLS
+//! terminator) as its upstream.
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use ksnsim_reference::protocol::KsnType;
 use super::client::ProxyClient;
 use super::launch::LaunchedProxy;
 use super::plan::Bounds;
+use super::terminator::TlsTerminator;
 use super::upstream::Upstream;
 
 /// What checks may know about the run beyond the proxy itself.
@@ -70,6 +72,8 @@ pub(crate) struct ChainSession {
     pub admin: ProxyClient,
     /// The distribution point's proxy, which endpoints talk to.
     pub point: ProxyClient,
+    /// ksnsim's TLS terminator in front of the Administration Server's proxy: the point's upstream.
+    pub hop: TlsTerminator,
     launched: Vec<LaunchedProxy>,
 }
 
@@ -77,12 +81,14 @@ impl ChainSession {
     pub(crate) fn new(
         upstream: Upstream,
         (admin, point): (ProxyClient, ProxyClient),
+        hop: TlsTerminator,
         launched: Vec<LaunchedProxy>,
     ) -> Self {
         Self {
             upstream,
             admin,
             point,
+            hop,
             launched,
         }
     }
@@ -95,6 +101,7 @@ impl ChainSession {
         for proxy in self.launched {
             proxy.stop().await;
         }
+        self.hop.stop().await;
         self.upstream.take_down().await;
     }
 }

@@ -18,6 +18,7 @@ use ksnsim_reference::rng::SharedRng;
 use ksnsim_reference::tls;
 
 use super::error::ConformanceError;
+use super::metered::{Meter, MeteredNet};
 use super::ports::free_loopback_port;
 
 /// The licenses a Private KSN upstream knows; `TENANT-C` is deliberately not registered.
@@ -31,6 +32,7 @@ pub(crate) struct Upstream {
     net: SharedNet,
     tls: Arc<rustls::ServerConfig>,
     running: Mutex<Option<Running>>,
+    meter: Meter,
 }
 
 impl Upstream {
@@ -66,7 +68,8 @@ impl Upstream {
         }
         let tls = tls::server_config(&cert.chain_pem, &cert.key_pem, SystemClock::shared())
             .map_err(ConformanceError::Tls)?;
-        let net = RealNet::shared();
+        let meter = Meter::default();
+        let net = MeteredNet::shared(RealNet::shared(), meter.clone());
         let running = mock
             .start(&net, addr, Some(tls.clone()))
             .await
@@ -82,6 +85,7 @@ impl Upstream {
             net,
             tls,
             running: Mutex::new(Some(running)),
+            meter,
         })
     }
 
@@ -89,7 +93,14 @@ impl Upstream {
     pub(crate) async fn reset(&self) -> io::Result<()> {
         self.mock.set_fault(None);
         self.mock.clear_log();
+        self.meter.reset();
         self.bring_back().await
+    }
+
+    /// Bytes the upstream's connections received since the last [`reset`](Self::reset), TLS included: what
+    /// reached it, also of requests its HTTP layer refused before they were logged.
+    pub(crate) fn bytes_received(&self) -> u64 {
+        self.meter.received()
     }
 
     /// Takes the server down: connections to its address are refused until [`bring_back`](Self::bring_back).

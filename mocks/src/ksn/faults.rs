@@ -43,7 +43,7 @@ impl fmt::Display for Fault {
 }
 
 /// The body a `garbage` fault sends with its 200.
-pub(crate) const GARBAGE_BODY: &[u8] = b"<html>\x00this is not the KSN contract";
+pub const GARBAGE_BODY: &[u8] = b"<html>\x00this is not the KSN contract";
 
 #[cfg(test)]
 mod tests {

@@ -6,12 +6,15 @@ use tokio::io::AsyncWriteExt;
 
 use ksnsim_reference::http::OutgoingRequest;
 use ksnsim_reference::net::{Net, RealNet};
-use ksnsim_reference::protocol::{ErrorCode, ObjectRef};
+use ksnsim_reference::protocol::{ErrorBody, ErrorCode, ObjectRef};
 
-use crate::conformance::client::{answers_as_origin, describe, describe_request, is_error};
+use crate::conformance::client::{
+    answers_as_origin, describe, describe_request, first_bytes, is_error, seen,
+};
 use crate::conformance::findings::{Findings, Outcome};
 use crate::conformance::requests::{batch, call, lookup, object, upload, with};
 use crate::conformance::session::{PROMPT_ANSWER, Session};
+use crate::conformance::streaming::{StreamedAnswer, send_streaming};
 
 pub(super) async fn bad_path(s: &Session) -> Outcome {
     let mut f = Findings::default();
@@ -58,10 +61,59 @@ pub(super) async fn oversized_batch(s: &Session) -> Outcome {
     .await
 }
 
+/// The body limit of the contract (1 MiB); the check sends twice as much.
+const OVERSIZED: usize = 2 * 1024 * 1024;
+
+/// Judged by what reached the upstream (nothing of the oversized request: a proxy that streams it on and
+/// relays the KSN's 413 has sent the KSN what it must not) and by the status the client got. The contract
+/// has one answer for a body over the limit, 413 (400 is for malformed input; this body is well-formed).
+/// The answer is read while the body is still being sent, since a proxy may refuse it early.
 pub(super) async fn oversized_body(s: &Session) -> Outcome {
+    let mut f = Findings::default();
     let mut request = upload(1, "err-2-oversized");
-    request.body = format!(r#"{{"records":[{{"pad":"{}"}}]}}"#, "x".repeat(2 * 1024 * 1024)).into();
-    one_refusal(s, "PX-ERR-2/oversized-body", request, ErrorCode::TooLarge).await
+    request.body = format!(r#"{{"records":[{{"pad":"{}"}}]}}"#, "x".repeat(OVERSIZED)).into();
+    let shown = describe_request(&request);
+    let answer = send_streaming(s.proxy.addr, &request, s.settings.bounds.request).await;
+    let status = answer.status.clone();
+    f.note(format!(
+        "{shown} -> {} (the proxy took {} of the {} body bytes before it answered or closed)",
+        describe_streamed(&answer),
+        answer.body_sent,
+        request.body.len()
+    ));
+    let received = s.upstream.bytes_received();
+    let logged = s.upstream.count(|r| r.is("/v1/statistics"));
+    f.note(format!(
+        "the upstream received {received} bytes (TLS included) and logged {logged} statistics request(s)"
+    ));
+    f.expect_seen(
+        received < 1024 * 1024 && logged == 0,
+        "nothing of the oversized request reached the upstream",
+        || format!("the upstream received {received} bytes of it"),
+    );
+    f.expect_seen(status == Ok(413), "the client got 413", || {
+        describe_streamed(&answer)
+    });
+    if status == Ok(413)
+        && serde_json::from_slice::<ErrorBody>(&answer.body)
+            .ok()
+            .is_none_or(|b| b.error != ErrorCode::TooLarge)
+    {
+        f.note(format!(
+            "note: the 413 carries no contract JSON body (no requirement asks it of a proxy's own 413): {}",
+            first_bytes(&answer.body)
+        ));
+    }
+    still_serving(s, &mut f, "PX-ERR-2/oversized-body").await;
+    f.conclude("a 2 MiB body got 413 and nothing of it reached the upstream; service went on")
+}
+
+/// A streamed answer for evidence: `413 <first bytes>` or `no answer: <why>`.
+fn describe_streamed(answer: &StreamedAnswer) -> String {
+    match &answer.status {
+        Ok(status) => format!("{status} {}", first_bytes(&answer.body)),
+        Err(why) => format!("no answer: {why}"),
+    }
 }
 
 async fn one_refusal(s: &Session, id: &str, request: OutgoingRequest, expected: ErrorCode) -> Outcome {
@@ -75,9 +127,10 @@ async fn one_refusal(s: &Session, id: &str, request: OutgoingRequest, expected: 
 async fn refused(s: &Session, f: &mut Findings, request: OutgoingRequest, expected: ErrorCode) {
     let shown = describe_request(&request);
     let answer = s.proxy.send(f, request).await;
-    f.expect(
+    f.expect_seen(
         is_error(&answer, expected),
         format!("{shown} got {} {expected}", expected.status()),
+        || seen(&answer),
     );
 }
 

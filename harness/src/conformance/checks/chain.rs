@@ -1,5 +1,6 @@
 //! PX-CHAIN-1: the proxy works as a chain: a distribution point's proxy whose upstream is the Administration
-//! Server's proxy (plain HTTP), whose upstream is the KSN. Lookups, batches, statistics and the KSN's
+//! Server's proxy (over TLS: ksnsim's terminator in front of that proxy's plain listener), whose upstream is
+//! the KSN. Lookups, batches, statistics and the KSN's
 //! errors cross both proxies, and the endpoint's headers reach the KSN unchanged.
 
 use std::time::Duration;
@@ -16,8 +17,9 @@ pub(super) async fn through_two_proxies(c: &ChainSession) -> Outcome {
     let mut f = Findings::default();
     let id = "PX-CHAIN-1";
     f.note(format!(
-        "endpoint -> {} (distribution point) -> {} (Administration Server) -> {} (KSN)",
-        c.point.url, c.admin.url, c.upstream.url
+        "endpoint -> {} (distribution point) -> {} (TLS, ksnsim's terminator) -> {} (Administration Server) \
+         -> {} (KSN)",
+        c.point.url, c.hop.url, c.admin.url, c.upstream.url
     ));
     let x = object(id, 1);
     c.upstream.set(&x, Verdict::Riskware, 600);

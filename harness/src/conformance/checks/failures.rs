@@ -7,7 +7,9 @@ use std::time::Duration;
 use ksnsim_mocks::Fault;
 use ksnsim_reference::http::{Answer, ClientError};
 
-use crate::conformance::client::{describe, error_code, is_success, status};
+use ksnsim_reference::protocol::ErrorCode;
+
+use crate::conformance::client::{describe, error_code, is_success, relays_garbage, seen, status};
 use crate::conformance::findings::{Findings, Outcome};
 use crate::conformance::requests::{batch, call, lookup, object};
 use crate::conformance::session::Session;
@@ -72,6 +74,39 @@ pub(super) async fn upstream_silent(s: &Session) -> Outcome {
     f.conclude("504/502 within the bound while the upstream was silent")
 }
 
+/// The contract's error table: a proxy answers 502 upstream_unavailable for a garbage answer of its upstream
+/// (here a 200 whose body is not the contract's JSON). Relaying it unchanged hands the endpoint an answer it
+/// cannot read.
+pub(super) async fn upstream_garbage(s: &Session) -> Outcome {
+    let mut f = Findings::default();
+    let id = "PX-ERR-1/garbage";
+    s.upstream.mock.set_fault(Some(Fault::Garbage));
+    f.note("the upstream answers every request with a 200 whose body is not the contract's JSON");
+    let requests = [
+        ("a lookup", lookup(&object(id, 1))),
+        ("a batch", batch(&[object(id, 2)])),
+    ];
+    for (what, request) in requests {
+        let answer = s.proxy.send(&mut f, request).await;
+        f.expect_seen(
+            status(&answer) == Some(502),
+            format!("{what} got 502 (upstream_unavailable)"),
+            || {
+                if relays_garbage(&answer) {
+                    "the upstream's 200 and its non-contract body, relayed unchanged".to_owned()
+                } else {
+                    seen(&answer)
+                }
+            },
+        );
+        if status(&answer) == Some(502) && error_code(&answer) != Some(ErrorCode::UpstreamUnavailable) {
+            f.note("note: the 502 carries no contract JSON body upstream_unavailable (not judged here)");
+        }
+    }
+    s.upstream.mock.set_fault(None);
+    f.conclude("a 200 with a non-contract body got 502, not passed on")
+}
+
 /// One answer to a request made while the upstream was down or silent: a gateway error, within the bound.
 fn judge_gateway_answer(
     f: &mut Findings,
@@ -86,9 +121,10 @@ fn judge_gateway_answer(
         describe(answer),
         took.as_millis()
     ));
-    f.expect(
+    f.expect_seen(
         status(answer).is_some_and(|code| GATEWAY_ERRORS.contains(&code)),
         format!("{what} got {expected}"),
+        || seen(answer),
     );
     f.expect(
         took <= bound,

@@ -6,26 +6,30 @@ use std::time::Duration;
 use ksnsim_mocks::Fault;
 use ksnsim_reference::protocol::{BatchAnswer, ErrorCode, Ping, Statement, StatisticsAccepted};
 
-use crate::conformance::client::{answers_as_origin, is_error, same_as_origin};
+use crate::conformance::client::{answers_as_origin, is_error, same_as_origin, seen};
 use crate::conformance::findings::{Findings, Outcome};
-use crate::conformance::requests::{batch, call, lookup, object, upload, url_object, without};
+use crate::conformance::requests::{batch, call, for_kind, lookup, object, upload, url_object, without};
 use crate::conformance::session::Session;
 
 const ANSWERS: &str = "PX-FWD-1/answers";
 const ERRORS: &str = "PX-FWD-1/errors";
 
+/// Every call through the proxy, as an endpoint of its KSN type sends it (licensed, for a Private KSN: a
+/// proxy that drops `Authorization` gets the KSN's 401 for all but ping and statement).
 pub(super) async fn answers(s: &Session) -> Outcome {
     let mut f = Findings::default();
     let mock = &s.upstream.mock;
+    let kind = s.kind();
     for object in [object(ANSWERS, 1), url_object(ANSWERS, 2)] {
-        let answer = s.proxy.send(&mut f, lookup(&object)).await;
-        f.expect(
+        let answer = s.proxy.send(&mut f, for_kind(kind, lookup(&object))).await;
+        f.expect_seen(
             answers_as_origin(&answer, &mock.reputation(&object)),
             format!("the lookup of {object} came back with the upstream's reputation"),
+            || seen(&answer),
         );
     }
     let objects = [object(ANSWERS, 3), url_object(ANSWERS, 4), object(ANSWERS, 5)];
-    let answer = s.proxy.send(&mut f, batch(&objects)).await;
+    let answer = s.proxy.send(&mut f, for_kind(kind, batch(&objects))).await;
     let in_order = answer
         .as_ref()
         .ok()
@@ -37,9 +41,10 @@ pub(super) async fn answers(s: &Session) -> Outcome {
                 .zip(&objects)
                 .all(|(got, asked)| same_as_origin(got, &mock.reputation(asked)))
         });
-    f.expect(
+    f.expect_seen(
         in_order,
         "the batch came back with the upstream's reputations, in request order",
+        || seen(&answer),
     );
     other_calls(s, &mut f).await;
     s.upstream.log_lines().into_iter().for_each(|line| f.note(line));
@@ -47,9 +52,9 @@ pub(super) async fn answers(s: &Session) -> Outcome {
 }
 
 async fn other_calls(s: &Session, f: &mut Findings) {
-    let ping = s.proxy.send(f, call("/v1/ping")).await;
     let kind = s.kind();
-    f.expect(
+    let ping = s.proxy.send(f, for_kind(kind, call("/v1/ping"))).await;
+    f.expect_seen(
         ping.as_ref().is_ok_and(|a| {
             a.status == 200 && serde_json::from_slice::<Ping>(&a.body).is_ok_and(|p| p.ksn == kind)
         }),
@@ -57,22 +62,25 @@ async fn other_calls(s: &Session, f: &mut Findings) {
             "ping came back as the upstream's {{\"ksn\":\"{}\"}}",
             kind.as_str()
         ),
+        || seen(&ping),
     );
-    let statement = s.proxy.send(f, call("/v1/statement")).await;
+    let statement = s.proxy.send(f, for_kind(kind, call("/v1/statement"))).await;
     let current = s.upstream.mock.statement();
-    f.expect(
+    f.expect_seen(
         statement
             .as_ref()
             .is_ok_and(|a| a.status == 200 && Statement::from_json(&a.body).is_ok_and(|st| st == current)),
         "the statement came back as the upstream's",
+        || seen(&statement),
     );
-    let upload = s.proxy.send(f, upload(3, "fwd-1-answers")).await;
-    f.expect(
+    let upload = s.proxy.send(f, for_kind(kind, upload(3, "fwd-1-answers"))).await;
+    f.expect_seen(
         upload.as_ref().is_ok_and(|a| {
             a.status == 202
                 && serde_json::from_slice::<StatisticsAccepted>(&a.body).is_ok_and(|b| b.accepted == 3)
         }),
         "the statistics upload came back as 202 {\"accepted\":3}",
+        || seen(&upload),
     );
     let relayed = s
         .upstream
@@ -87,24 +95,27 @@ pub(super) async fn errors(s: &Session) -> Outcome {
         .proxy
         .send(&mut f, without(lookup(&object(ERRORS, 1)), "KSN-Statement"))
         .await;
-    f.expect(
+    f.expect_seen(
         is_error(&unaccepted, ErrorCode::StatementNotAccepted),
         "a lookup without KSN-Statement got the upstream's 403 statement_not_accepted",
+        || seen(&unaccepted),
     );
     s.upstream.mock.set_fault(Some(Fault::Unavailable));
     let down = s.proxy.send(&mut f, lookup(&object(ERRORS, 2))).await;
-    f.expect(
+    f.expect_seen(
         is_error(&down, ErrorCode::Unavailable),
         "the upstream's 503 unavailable came back as 503 unavailable",
+        || seen(&down),
     );
     s.upstream
         .mock
         .set_fault(Some(Fault::RateLimited { retry_after: 7 }));
     let limited = s.proxy.send(&mut f, lookup(&object(ERRORS, 3))).await;
     s.upstream.mock.set_fault(None);
-    f.expect(
+    f.expect_seen(
         is_error(&limited, ErrorCode::RateLimited),
         "the upstream's 429 rate_limited came back as 429 rate_limited",
+        || seen(&limited),
     );
     let retry_after = limited.as_ref().ok().and_then(|a| a.header("retry-after"));
     f.note(format!(

@@ -30,11 +30,13 @@ pub(super) async fn ksn_headers(s: &Session) -> Outcome {
         let answer = s.proxy.send(&mut f, request).await;
         f.expect(is_success(&answer), "the call succeeded");
     }
+    // A call answered from the proxy's cache carries no headers upstream: only what arrived is judged here
+    // (whether the statement may be cached is PX-STAT-2's question).
     let seen = s.upstream.await_count(4, Duration::from_secs(2), |_| true).await;
-    f.expect(
-        seen >= 4,
-        format!("all 4 calls reached the upstream ({seen} did)"),
-    );
+    f.note(format!("{seen} of the 4 calls reached the upstream"));
+    if seen == 0 {
+        f.undecided("no call reached the upstream, so no header could be judged");
+    }
     let log = s.upstream.mock.log();
     log.iter().for_each(|r| f.note(headers_seen(r)));
     let find = |path: &str| log.iter().find(|r| r.is(path));

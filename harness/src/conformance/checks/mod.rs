@@ -100,6 +100,12 @@ pub(crate) fn all() -> Vec<Check> {
             |s| Box::pin(forwarding::answers(s)),
         ),
         check(
+            "PX-FWD-1/private",
+            "through the Private proxy, licensed calls come back as the Private KSN answered",
+            Private,
+            |s| Box::pin(forwarding::answers(s)),
+        ),
+        check(
             "PX-FWD-1/errors",
             "the upstream's contract errors come back with their status and body",
             Shared,
@@ -109,6 +115,12 @@ pub(crate) fn all() -> Vec<Check> {
             "PX-CACHE-1",
             "identical lookups within the ttl cost one upstream request",
             Shared,
+            |s| Box::pin(caching::repeated_lookups(s)),
+        ),
+        check(
+            "PX-CACHE-1/private",
+            "identical lookups of one tenant within the ttl cost one request to the Private KSN",
+            Private,
             |s| Box::pin(caching::repeated_lookups(s)),
         ),
         check(
@@ -206,6 +218,12 @@ pub(crate) fn all() -> Vec<Check> {
             "a silent upstream gets 504/502 within the bound",
             Own,
             |s| Box::pin(failures::upstream_silent(s)),
+        ),
+        check(
+            "PX-ERR-1/garbage",
+            "an upstream answer that is not the contract's gets 502",
+            Shared,
+            |s| Box::pin(failures::upstream_garbage(s)),
         ),
         check(
             "PX-ERR-2/bad-path",

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::conformance::client::status;
+use crate::conformance::client::{seen, status};
 use crate::conformance::findings::{Findings, Outcome};
 use crate::conformance::requests::{batch, lookup, object, upload};
 use crate::conformance::session::Session;
@@ -34,7 +34,9 @@ async fn refuses(s: &Session, id: &str, certificate: &str) -> Outcome {
         ("a batch", batch(&[object(id, 2)])),
     ] {
         let answer = s.proxy.send(&mut f, request).await;
-        f.expect(status(&answer) == Some(502), format!("{what} got 502"));
+        f.expect_seen(status(&answer) == Some(502), format!("{what} got 502"), || {
+            seen(&answer)
+        });
     }
     // What the proxy answers to statistics is PX-STAT-1's concern; here only whether they were sent.
     s.proxy.send(&mut f, upload(2, "tls-1")).await.ok();
