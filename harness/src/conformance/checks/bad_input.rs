@@ -64,6 +64,12 @@ pub(super) async fn oversized_batch(s: &Session) -> Outcome {
 /// The body limit of the contract (1 MiB); the check sends twice as much.
 const OVERSIZED: usize = 2 * 1024 * 1024;
 
+/// Bytes the upstream may receive during the oversized exchange without any of the body having reached it: a
+/// TLS handshake and a request's headers take a few KiB. The upstream (like a real KSN) stops reading an
+/// oversized body early, so what it took of one is tens of KiB, not the whole body: the threshold is far
+/// below the body and far above a handshake.
+const FORWARDED_BYTES: u64 = 16 * 1024;
+
 /// Judged by what reached the upstream (nothing of the oversized request: a proxy that streams it on and
 /// relays the KSN's 413 has sent the KSN what it must not) and by the status the client got. The contract
 /// has one answer for a body over the limit, 413 (400 is for malformed input; this body is well-formed).
@@ -73,6 +79,7 @@ pub(super) async fn oversized_body(s: &Session) -> Outcome {
     let mut request = upload(1, "err-2-oversized");
     request.body = format!(r#"{{"records":[{{"pad":"{}"}}]}}"#, "x".repeat(OVERSIZED)).into();
     let shown = describe_request(&request);
+    let before = s.upstream.bytes_received();
     let answer = send_streaming(s.proxy.addr, &request, s.settings.bounds.request).await;
     let status = answer.status.clone();
     f.note(format!(
@@ -81,13 +88,13 @@ pub(super) async fn oversized_body(s: &Session) -> Outcome {
         answer.body_sent,
         request.body.len()
     ));
-    let received = s.upstream.bytes_received();
+    let received = s.upstream.bytes_received().saturating_sub(before);
     let logged = s.upstream.count(|r| r.is("/v1/statistics"));
     f.note(format!(
-        "the upstream received {received} bytes (TLS included) and logged {logged} statistics request(s)"
+        "during it the upstream received {received} bytes (TLS included) and logged {logged} statistics request(s)"
     ));
     f.expect_seen(
-        received < 1024 * 1024 && logged == 0,
+        received < FORWARDED_BYTES && logged == 0,
         "nothing of the oversized request reached the upstream",
         || format!("the upstream received {received} bytes of it"),
     );
