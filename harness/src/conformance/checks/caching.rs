@@ -53,9 +53,10 @@ pub(super) async fn refetch_after_ttl(s: &Session) -> Outcome {
     let x = object("PX-CACHE-2", 1);
     s.upstream.set(&x, Verdict::Untrusted, 1);
     let first = s.proxy.send(&mut f, lookup(&x)).await;
-    f.expect(
+    f.expect_seen(
         reputation(&first).is_some_and(|r| r.verdict == Verdict::Untrusted),
         "the first lookup got the upstream's verdict (untrusted, ttl 1 s)",
+        || seen(&first),
     );
     let cached = s.proxy.send(&mut f, lookup(&x)).await;
     f.expect(
@@ -71,9 +72,10 @@ pub(super) async fn refetch_after_ttl(s: &Session) -> Outcome {
         hits >= 2,
         format!("after the ttl the lookup went upstream again ({hits} upstream request(s); expected 2)"),
     );
-    f.expect(
+    f.expect_seen(
         reputation(&again).is_some_and(|r| r.verdict == Verdict::Trusted),
         "after the ttl the lookup got the upstream's new verdict (trusted)",
+        || seen(&again),
     );
     f.conclude("kept no longer than the 1 s ttl; fetched again after it, with the new verdict")
 }
@@ -96,9 +98,10 @@ async fn error_not_cached(s: &Session, id: &str, fault: Fault, shown: &str) -> O
     f.note(format!("the upstream answers {shown} from now on"));
     for _ in 0..2 {
         let answer = s.proxy.send(&mut f, lookup(&x)).await;
-        f.expect(
+        f.expect_seen(
             !is_success(&answer),
             format!("the upstream's {shown} came back as an error"),
+            || seen(&answer),
         );
     }
     s.upstream.mock.set_fault(None);
@@ -114,7 +117,11 @@ pub(super) async fn refused_not_cached(s: &Session) -> Outcome {
     f.note("lookups without KSN-Statement: the upstream answers 403 statement_not_accepted");
     for _ in 0..2 {
         let answer = s.proxy.send(&mut f, without(lookup(&x), "KSN-Statement")).await;
-        f.expect(!is_success(&answer), "the upstream's 403 came back as an error");
+        f.expect_seen(
+            !is_success(&answer),
+            "the upstream's 403 came back as an error",
+            || seen(&answer),
+        );
     }
     recovered(s, &mut f, &x, "403").await;
     f.conclude("each refused lookup went upstream; the 403 was never answered from cache")
@@ -141,7 +148,11 @@ pub(super) async fn partial_batch(s: &Session) -> Outcome {
     let id = "PX-CACHE-5";
     let (a, b, c) = (object(id, 1), object(id, 2), object(id, 3));
     let warm = s.proxy.send(&mut f, lookup(&a)).await;
-    f.expect(is_success(&warm), "a single lookup of A put A in the cache");
+    f.expect_seen(
+        is_success(&warm),
+        "a single lookup of A put A in the cache",
+        || seen(&warm),
+    );
     s.upstream.mock.clear_log();
     let objects = [b.clone(), a.clone(), c.clone()];
     let answer = s.proxy.send(&mut f, batch(&objects)).await;
@@ -257,9 +268,10 @@ pub(super) async fn bounded_lru(s: &Session) -> Outcome {
         (0, "entry 0 asked for again"),
     ] {
         let answer = s.proxy.send(&mut f, lookup(&item(n))).await;
-        f.expect(
+        f.expect_seen(
             reputation(&answer).is_some(),
             format!("{what}: answered with a reputation"),
+            || seen(&answer),
         );
     }
     let kept = s.upstream.lookups_of(&item(0));
@@ -268,9 +280,10 @@ pub(super) async fn bounded_lru(s: &Session) -> Outcome {
         format!("the recently used entry 0 stayed cached ({kept} upstream request(s) for it; expected 1)"),
     );
     let answer = s.proxy.send(&mut f, lookup(&item(1))).await;
-    f.expect(
+    f.expect_seen(
         reputation(&answer).is_some(),
         "entry 1 asked for again: answered with a reputation",
+        || seen(&answer),
     );
     let evicted = s.upstream.lookups_of(&item(1));
     f.expect(

@@ -8,7 +8,7 @@ use std::time::Duration;
 use ksnsim_mocks::Fault;
 use ksnsim_reference::protocol::{BatchAnswer, ErrorCode, Verdict};
 
-use crate::conformance::client::{answers_as_origin, is_error, same_as_origin, status};
+use crate::conformance::client::{answers_as_origin, is_error, same_as_origin, seen, status};
 use crate::conformance::findings::{Findings, Outcome};
 use crate::conformance::requests::{CLIENT_ID, batch, lookup, object, upload};
 use crate::conformance::session::ChainSession;
@@ -32,7 +32,7 @@ pub(super) async fn through_two_proxies(c: &ChainSession) -> Outcome {
     }
     let objects = [object(id, 2), x.clone()];
     let answer = c.point.send(&mut f, batch(&objects)).await;
-    f.expect(
+    f.expect_seen(
         answer
             .as_ref()
             .ok()
@@ -44,12 +44,14 @@ pub(super) async fn through_two_proxies(c: &ChainSession) -> Outcome {
                     .all(|(got, asked)| same_as_origin(got, &c.upstream.mock.reputation(asked)))
             }),
         "the batch through the chain got the KSN's reputations, in order",
+        || seen(&answer),
     );
     let key = "chain-1-upload";
     let uploaded = c.point.send(&mut f, upload(2, key)).await;
-    f.expect(
+    f.expect_seen(
         status(&uploaded) == Some(202),
         "the upload through the chain got 202",
+        || seen(&uploaded),
     );
     let relayed = c
         .upstream

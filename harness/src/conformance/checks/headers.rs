@@ -6,7 +6,7 @@ use std::time::Duration;
 use ksnsim_mocks::LoggedRequest;
 use ksnsim_reference::protocol::{LicenseKey, lookup_path};
 
-use crate::conformance::client::is_success;
+use crate::conformance::client::{is_success, seen};
 use crate::conformance::findings::{Findings, Outcome};
 use crate::conformance::requests::{batch, call, licensed, lookup, object, upload, with};
 use crate::conformance::session::Session;
@@ -28,7 +28,7 @@ pub(super) async fn ksn_headers(s: &Session) -> Outcome {
     ];
     for request in requests {
         let answer = s.proxy.send(&mut f, request).await;
-        f.expect(is_success(&answer), "the call succeeded");
+        f.expect_seen(is_success(&answer), "the call succeeded", || seen(&answer));
     }
     // A call answered from the proxy's cache carries no headers upstream: only what arrived is judged here
     // (whether the statement may be cached is PX-STAT-2's question).
@@ -75,7 +75,11 @@ pub(super) async fn authorization(s: &Session) -> Outcome {
     ];
     for request in requests {
         let answer = s.proxy.send(&mut f, request).await;
-        f.expect(is_success(&answer), "the call with a registered key succeeded");
+        f.expect_seen(
+            is_success(&answer),
+            "the call with a registered key succeeded",
+            || seen(&answer),
+        );
     }
     let seen = s.upstream.await_count(3, Duration::from_secs(2), |_| true).await;
     f.expect(

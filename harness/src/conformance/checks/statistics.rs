@@ -87,12 +87,13 @@ pub(super) async fn idempotency_key(s: &Session) -> Outcome {
     f.note(format!("first attempt: {}", describe(&first)));
     s.upstream.mock.set_fault(None);
     let retry = s.proxy.send(&mut f, upload(3, key)).await;
-    f.expect(
+    f.expect_seen(
         retry.as_ref().is_ok_and(|a| {
             a.status == 202
                 && serde_json::from_slice::<StatisticsAccepted>(&a.body).is_ok_and(|b| b.accepted == 3)
         }),
         "the retry under the same key was acknowledged: 202 {\"accepted\":3}",
+        || seen(&retry),
     );
     let attempts = s
         .upstream
@@ -122,22 +123,23 @@ pub(super) async fn never_cached(s: &Session) -> Outcome {
     let mut f = Findings::default();
     for _ in 0..2 {
         let answer = s.proxy.send(&mut f, upload(1, "stat-2-same-key")).await;
-        f.expect(
+        f.expect_seen(
             status(&answer) == Some(202),
             "the upload was acknowledged with 202",
+            || seen(&answer),
         );
     }
     for path in ["/v1/statement", "/v1/ping"] {
         for _ in 0..2 {
             let answer = s.proxy.send(&mut f, call(path)).await;
-            f.expect(is_success(&answer), format!("{path} succeeded"));
+            f.expect_seen(is_success(&answer), format!("{path} succeeded"), || seen(&answer));
         }
     }
     for path in ["/v1/statistics", "/v1/statement", "/v1/ping"] {
-        let seen = s.upstream.await_count(2, RELAY_WAIT, |r| r.is(path)).await;
+        let reached = s.upstream.await_count(2, RELAY_WAIT, |r| r.is(path)).await;
         f.expect(
-            seen >= 2,
-            format!("both {path} calls reached the upstream ({seen} did)"),
+            reached >= 2,
+            format!("both {path} calls reached the upstream ({reached} did)"),
         );
     }
     let newer = s
@@ -145,11 +147,13 @@ pub(super) async fn never_cached(s: &Session) -> Outcome {
         .mock
         .publish_statement(StatementVersion(2), &[StatementVersion(1)]);
     f.note("the upstream published Statement version 2");
-    let seen = s.proxy.send(&mut f, call("/v1/statement")).await;
-    f.expect(
-        seen.as_ref()
+    let published = s.proxy.send(&mut f, call("/v1/statement")).await;
+    f.expect_seen(
+        published
+            .as_ref()
             .is_ok_and(|a| Statement::from_json(&a.body).is_ok_and(|st| st == newer)),
         "the Statement published meanwhile was seen at once",
+        || seen(&published),
     );
     f.conclude("every statistics, statement and ping call went upstream")
 }
