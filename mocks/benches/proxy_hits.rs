@@ -35,6 +35,10 @@ const MAX_PER_CONNECTION: usize = 200_000;
 struct Figures {
     requests: usize,
     elapsed: Duration,
+    /// Mean requests in flight (Little's law), to check the load really had CONNECTIONS at once.
+    in_flight: f64,
+    /// Connections that got at least one answer.
+    busy_connections: usize,
     p50: Duration,
     p99: Duration,
     p999: Duration,
@@ -105,17 +109,28 @@ async fn worker(
 async fn load(addr: SocketAddr, tls: Option<(Arc<rustls::ClientConfig>, &'static str)>) -> Figures {
     let started = Instant::now();
     let deadline = started + RUN_FOR;
-    let workers = (0..CONNECTIONS as u64).map(|i| tokio::spawn(worker(addr, tls.clone(), deadline, i)));
+    // Spawned all at once (collected), so that CONNECTIONS requests are really in flight together: a lazy
+    // iterator here would start each worker only when the one before it had run out its time.
+    let workers: Vec<_> = (0..CONNECTIONS as u64)
+        .map(|i| tokio::spawn(worker(addr, tls.clone(), deadline, i)))
+        .collect();
     let mut latencies: Vec<Duration> = Vec::new();
+    let mut busy_connections = 0;
     for handle in workers {
-        latencies.extend(handle.await.expect("a worker finishes"));
+        let measured = handle.await.expect("a worker finishes");
+        busy_connections += usize::from(!measured.is_empty());
+        latencies.extend(measured);
     }
     let elapsed = started.elapsed();
+    // Little's law: the mean number of requests in flight is the time spent waiting over the time elapsed.
+    let in_flight = latencies.iter().sum::<Duration>().as_secs_f64() / elapsed.as_secs_f64();
     latencies.sort();
     let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
     Figures {
         requests: latencies.len(),
         elapsed,
+        in_flight,
+        busy_connections,
         p50: at(0.50),
         p99: at(0.99),
         p999: at(0.999),
@@ -125,13 +140,16 @@ async fn load(addr: SocketAddr, tls: Option<(Arc<rustls::ClientConfig>, &'static
 
 fn print(label: &str, f: &Figures) {
     println!(
-        "{label:<24} {:>8.0} req/s   p50 {:>6.3} ms   p99 {:>6.3} ms   p99.9 {:>7.3} ms   max {:>7.3} ms   ({} requests)",
+        "{label:<24} {:>8.0} req/s   p50 {:>6.3} ms   p99 {:>6.3} ms   p99.9 {:>7.3} ms   max {:>7.3} ms   ({} requests, \
+         {:.1} in flight on average over {} connections)",
         f.rps(),
         f.p50.as_secs_f64() * 1000.0,
         f.p99.as_secs_f64() * 1000.0,
         f.p999.as_secs_f64() * 1000.0,
         f.max.as_secs_f64() * 1000.0,
-        f.requests
+        f.requests,
+        f.in_flight,
+        f.busy_connections
     );
 }
 
