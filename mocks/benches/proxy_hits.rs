@@ -15,7 +15,6 @@ use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ksnsim_mocks::{MockKsn, TestPki, Validity};
@@ -28,10 +27,6 @@ use ksnsim_reference::rng::SharedRng;
 use ksnsim_reference::tls;
 
 const CONNECTIONS: usize = 64;
-/// Requests sent and not yet answered, across every worker, and the most seen at once: the benchmark's
-/// concurrency as measured, not as intended (it once awaited its workers one by one: one request in flight).
-static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
-static MOST_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 const OBJECTS: u64 = 256;
 const RUN_FOR: Duration = Duration::from_secs(5);
 /// A bound on requests per connection, whatever the machine's speed.
@@ -40,14 +35,14 @@ const MAX_PER_CONNECTION: usize = 200_000;
 struct Figures {
     requests: usize,
     elapsed: Duration,
+    /// Mean requests in flight (Little's law), to check the load really had CONNECTIONS at once.
+    in_flight: f64,
+    /// Connections that got at least one answer.
+    busy_connections: usize,
     p50: Duration,
     p99: Duration,
     p999: Duration,
     max: Duration,
-    /// Mean latency, for Little's law: requests in flight on average = throughput x mean latency.
-    mean: Duration,
-    /// The most requests in flight at once, as counted.
-    most_in_flight: usize,
 }
 
 impl Figures {
@@ -101,13 +96,10 @@ async fn worker(
             .expect("a valid request");
         // Timed from before the connection is ready: the whole cycle a client waits, queueing included.
         let started = Instant::now();
-        let now_in_flight = IN_FLIGHT.fetch_add(1, Ordering::Relaxed) + 1;
-        MOST_IN_FLIGHT.fetch_max(now_in_flight, Ordering::Relaxed);
         sender.ready().await.expect("the connection is ready");
         let response = sender.send_request(request).await.expect("an answer");
         let status = response.status();
         response.into_body().collect().await.expect("a body");
-        IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
         assert!(status.is_success(), "lookup answered {status}");
         latencies.push(started.elapsed());
     }
@@ -117,42 +109,47 @@ async fn worker(
 async fn load(addr: SocketAddr, tls: Option<(Arc<rustls::ClientConfig>, &'static str)>) -> Figures {
     let started = Instant::now();
     let deadline = started + RUN_FOR;
-    MOST_IN_FLIGHT.store(0, Ordering::Relaxed);
-    // Collected first, so that every worker is spawned before any is awaited.
+    // Spawned all at once (collected), so that CONNECTIONS requests are really in flight together: a lazy
+    // iterator here would start each worker only when the one before it had run out its time.
     let workers: Vec<_> = (0..CONNECTIONS as u64)
         .map(|i| tokio::spawn(worker(addr, tls.clone(), deadline, i)))
         .collect();
     let mut latencies: Vec<Duration> = Vec::new();
+    let mut busy_connections = 0;
     for handle in workers {
-        latencies.extend(handle.await.expect("a worker finishes"));
+        let measured = handle.await.expect("a worker finishes");
+        busy_connections += usize::from(!measured.is_empty());
+        latencies.extend(measured);
     }
     let elapsed = started.elapsed();
+    // Little's law: the mean number of requests in flight is the time spent waiting over the time elapsed.
+    let in_flight = latencies.iter().sum::<Duration>().as_secs_f64() / elapsed.as_secs_f64();
     latencies.sort();
     let at = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
     Figures {
         requests: latencies.len(),
         elapsed,
+        in_flight,
+        busy_connections,
         p50: at(0.50),
         p99: at(0.99),
         p999: at(0.999),
         max: at(1.0),
-        mean: latencies.iter().sum::<Duration>() / latencies.len().max(1) as u32,
-        most_in_flight: MOST_IN_FLIGHT.load(Ordering::Relaxed),
     }
 }
 
 fn print(label: &str, f: &Figures) {
     println!(
-        "{label:<24} {:>8.0} req/s   p50 {:>6.3} ms   p99 {:>6.3} ms   p99.9 {:>7.3} ms   max {:>7.3} ms   ({} requests; \
-         in flight: at most {}, on average {:.1})",
+        "{label:<24} {:>8.0} req/s   p50 {:>6.3} ms   p99 {:>6.3} ms   p99.9 {:>7.3} ms   max {:>7.3} ms   ({} requests, \
+         {:.1} in flight on average over {} connections)",
         f.rps(),
         f.p50.as_secs_f64() * 1000.0,
         f.p99.as_secs_f64() * 1000.0,
         f.p999.as_secs_f64() * 1000.0,
         f.max.as_secs_f64() * 1000.0,
         f.requests,
-        f.most_in_flight,
-        f.rps() * f.mean.as_secs_f64(),
+        f.in_flight,
+        f.busy_connections
     );
 }
 
@@ -162,7 +159,7 @@ fn main() {
         let clock: SharedClock = SystemClock::shared();
         let pki = TestPki::generate(1, &["localhost", "127.0.0.1"], Validity::around(clock.now(), 2)).expect("PKI");
         let net = RealNet::shared();
-        let mock = MockKsn::new(KsnType::Global, SharedRng::seeded(1), clock.clone());
+        let mock = MockKsn::new(KsnType::Global, SharedRng::seeded(1));
         let server_tls = tls::server_config(&pki.server.chain_pem, &pki.server.key_pem, clock.clone()).expect("TLS");
         let upstream = mock.start(&net, "127.0.0.1:0".parse().expect("addr"), Some(server_tls)).await.expect("mock");
         let trust = tls::client_config(&pki.ca_pem, clock.clone()).expect("trust");

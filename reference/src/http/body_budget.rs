@@ -1,7 +1,7 @@
 //! A bound on the request bodies a server holds in memory at once, over all its connections: each body
 //! reserves its bytes (its whole `Content-Length` up front, or chunk by chunk) from one shared budget and
-//! gives them back when its request has been answered. A body the budget cannot hold is refused at once
-//! (503 with `Retry-After`), so that many stalled, almost complete bodies cannot exhaust memory.
+//! gives them back when its request has been answered. A body the budget cannot hold is refused (503 with
+//! `Retry-After`) without being kept, so that many stalled, almost complete bodies cannot exhaust memory.
 
 use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
@@ -42,28 +42,37 @@ impl BodyBudget {
         }
     }
 
-    /// Reads `body` whole (at most `max` bytes), reserving what it holds from the budget.
+    /// Reads `body` whole (at most `max` bytes), reserving what it holds from the budget. A body the budget
+    /// cannot hold is still read to its end, but dropped as it arrives (it takes no memory), so that the
+    /// client, done sending, reads its 503 instead of a reset; a body over `max` is refused as soon as it
+    /// passes it, as before the budget.
     pub(super) async fn collect(&self, mut body: Incoming, max: usize) -> Result<HeldBody, BodyRefused> {
-        let declared = body.size_hint().exact();
         let mut reserved: Option<OwnedSemaphorePermit> = None;
-        if let Some(length) = declared {
-            if usize::try_from(length).map_or(true, |length| length > max) {
-                return Err(BodyRefused::TooLarge);
-            }
-            self.reserve(&mut reserved, length as usize)?;
+        let mut over_budget = false;
+        if let Some(length) = body.size_hint().exact() {
+            let length = usize::try_from(length).unwrap_or(usize::MAX).min(max);
+            over_budget = !self.reserve(&mut reserved, length);
         }
-        let mut held = BytesMut::new();
+        let (mut held, mut seen) = (BytesMut::new(), 0usize);
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(BodyRefused::Unreadable)?;
             let Ok(data) = frame.into_data() else { continue };
-            if held.len() + data.len() > max {
+            seen += data.len();
+            if seen > max {
                 return Err(BodyRefused::TooLarge);
             }
-            held.extend_from_slice(&data);
-            let have = reserved.as_ref().map_or(0, OwnedSemaphorePermit::num_permits);
-            if held.len() > have {
-                self.reserve(&mut reserved, held.len() - have)?;
+            if over_budget {
+                continue;
             }
+            let have = reserved.as_ref().map_or(0, OwnedSemaphorePermit::num_permits);
+            if seen > have && !self.reserve(&mut reserved, seen - have) {
+                (over_budget, held, reserved) = (true, BytesMut::new(), None);
+                continue;
+            }
+            held.extend_from_slice(&data);
+        }
+        if over_budget {
+            return Err(BodyRefused::OverBudget { total: self.total });
         }
         Ok(HeldBody {
             bytes: held.freeze(),
@@ -71,21 +80,21 @@ impl BodyBudget {
         })
     }
 
-    fn reserve(&self, reserved: &mut Option<OwnedSemaphorePermit>, more: usize) -> Result<(), BodyRefused> {
+    /// Adds `more` bytes to `reserved`; false if the budget does not have them.
+    fn reserve(&self, reserved: &mut Option<OwnedSemaphorePermit>, more: usize) -> bool {
         if more == 0 {
-            return Ok(());
+            return true;
         }
-        let over = BodyRefused::OverBudget { total: self.total };
-        let more = u32::try_from(more).map_err(|_| BodyRefused::TooLarge)?;
-        let permit = self
-            .bytes
-            .clone()
-            .try_acquire_many_owned(more)
-            .map_err(|_| over)?;
+        let Ok(more) = u32::try_from(more) else {
+            return false;
+        };
+        let Ok(permit) = self.bytes.clone().try_acquire_many_owned(more) else {
+            return false;
+        };
         match reserved {
             Some(held) => held.merge(permit),
             None => *reserved = Some(permit),
         }
-        Ok(())
+        true
     }
 }

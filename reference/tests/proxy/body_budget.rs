@@ -41,8 +41,10 @@ async fn bodies_past_the_shared_budget_get_503_with_retry_after_and_lookups_go_o
     // Let the proxy read what the stalled clients sent.
     tokio::time::sleep(Duration::from_millis(200)).await;
 
+    // A whole body past the budget is read (and dropped), then refused.
     let mut late = connect(proxy.addr()).await;
     late.write_all(upload_head(MIB).as_bytes()).await.unwrap();
+    late.write_all(&vec![b' '; MIB]).await.unwrap();
     let text = read_to_close(&mut late, Duration::from_secs(3)).await;
     let (status, content_type, code) = last_error(&text);
     assert_eq!((status, code), (503, ErrorCode::Unavailable), "{text}");

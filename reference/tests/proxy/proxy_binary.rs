@@ -43,7 +43,10 @@ pub fn start_proxy(upstream: &Upstream, config: &str, name: &str, wrapper: &[&st
         .arg(dir.join("ca.pem"))
         .arg("--config")
         .arg(dir.join("proxy.toml"));
-    Server::start(command, 1)
+    let server = Server::start(command, 1);
+    // Both files are read before the proxy says it listens.
+    std::fs::remove_dir_all(&dir).unwrap();
+    server
 }
 
 /// CPU time the process `pid` has used so far (user + system), in clock ticks (`/proc/PID/stat`).
