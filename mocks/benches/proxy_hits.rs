@@ -159,7 +159,7 @@ fn main() {
         let clock: SharedClock = SystemClock::shared();
         let pki = TestPki::generate(1, &["localhost", "127.0.0.1"], Validity::around(clock.now(), 2)).expect("PKI");
         let net = RealNet::shared();
-        let mock = MockKsn::new(KsnType::Global, SharedRng::seeded(1));
+        let mock = MockKsn::new(KsnType::Global, SharedRng::seeded(1), clock.clone());
         let server_tls = tls::server_config(&pki.server.chain_pem, &pki.server.key_pem, clock.clone()).expect("TLS");
         let upstream = mock.start(&net, "127.0.0.1:0".parse().expect("addr"), Some(server_tls)).await.expect("mock");
         let trust = tls::client_config(&pki.ca_pem, clock.clone()).expect("trust");
