@@ -36,6 +36,12 @@ fn conformance(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `ksnsim conformance --verify out/certificate.json` in `dir`: its exit code and what it printed.
+fn verify(dir: &Path) -> (Option<i32>, String) {
+    let out = conformance(dir, &["--verify", "out/certificate.json"]);
+    (out.status.code(), explain(&out))
+}
+
 fn explain(out: &Output) -> String {
     format!(
         "exit {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -82,9 +88,8 @@ fn the_reference_proxy_is_certified_and_verifies_and_a_tampered_certificate_is_r
     );
     assert!(md.contains("# Conformance certificate: ksn-proxy"), "{md}");
 
-    let verify = conformance(&dir, &["--verify", "out/certificate.json"]);
-    assert_eq!(verify.status.code(), Some(0), "{}", explain(&verify));
-    let stdout = String::from_utf8_lossy(&verify.stdout);
+    let (code, stdout) = verify(&dir);
+    assert_eq!(code, Some(0), "{stdout}");
     assert!(
         stdout.contains("PX-CACHE-1                     same (pass)"),
         "{stdout}"
@@ -136,9 +141,8 @@ fn a_verdict_that_changed_since_the_certificate_exits_1() {
     assert_eq!(run.status.code(), Some(0), "{}", explain(&run));
 
     std::fs::write(dir.join("capacity"), "0").unwrap();
-    let verify = conformance(&dir, &["--verify", "out/certificate.json"]);
-    assert_eq!(verify.status.code(), Some(1), "{}", explain(&verify));
-    let stdout = String::from_utf8_lossy(&verify.stdout);
+    let (code, stdout) = verify(&dir);
+    assert_eq!(code, Some(1), "{stdout}");
     assert!(
         stdout.contains("PX-CACHE-1                     DIFFERS: certified pass, now fail"),
         "{stdout}"
