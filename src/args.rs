@@ -92,9 +92,15 @@ pub struct ConformanceArgs {
     /// (PX-CACHE-7), which is reported not tested otherwise.
     #[arg(long)]
     pub cache_capacity: Option<usize>,
-    /// Where to write the reports.
+    /// Where to write the reports and the conformance certificate (certificate.json, certificate.md).
     #[arg(long, default_value = "reports/out/conformance")]
     pub report: PathBuf,
+    /// Re-run the checks of a certificate.json with its command and flags, and say per check whether the
+    /// verdict is the same (exit 0: all the same, 1: one differs, 2: the certificate is invalid).
+    #[arg(long, value_name = "CERT", conflicts_with_all = [
+        "proxy_cmd", "private_cmd", "proxy", "upstream_listen", "name", "strict", "only", "cache_capacity",
+    ])]
+    pub verify: Option<PathBuf>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -3,7 +3,7 @@
 //! These are the only verdicts computed outside the harness, and they only fold item verdicts that the harness
 //! decided. Writers and the CLI call them; nothing here reads a clock or depends on hash order.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{ItemReport, Level, Requirement, RunReport, Verdict};
 
@@ -77,7 +77,7 @@ pub struct GateOutcome {
 ///
 /// Third-party conformance gates on MUST by default (a vendor may lack a SHOULD with a reason); the reference
 /// implementation's own suite gates on everything it implements (`All`), SHOULD and MAY included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GateLevel {
     /// MUST items block; SHOULD and MAY failures are reported as tolerated.

@@ -9,12 +9,23 @@ use ksnsim_harness::conformance::{
 };
 use ksnsim_reports::{GateLevel, RunReport, exit};
 
-use super::CliError;
+use super::{CliError, certify};
 use crate::args::ConformanceArgs;
 use crate::output::{gate_line, write_and_announce};
 
 pub fn run(args: ConformanceArgs) -> Result<u8, CliError> {
-    let plan = resolve(&args)?;
+    if let Some(certificate) = &args.verify {
+        return certify::verify(certificate);
+    }
+    let (run, code) = run_checks(&args)?;
+    certify::write(&run, &args)?;
+    Ok(code)
+}
+
+/// Runs every check the flags ask for, prints the table and the gate, writes the reports; the run and its
+/// exit code.
+pub(super) fn run_checks(args: &ConformanceArgs) -> Result<(RunReport, u8), CliError> {
+    let plan = resolve(args)?;
     eprintln!(
         "ksnsim conformance: {}; ksnsim's CA goes to {}",
         plan.implementation,
@@ -22,7 +33,7 @@ pub fn run(args: ConformanceArgs) -> Result<u8, CliError> {
     );
     let started = std::time::Instant::now();
     let mut run = run_conformance_blocking(&plan)?;
-    let replay = replay_command(&args);
+    let replay = replay_command(args);
     for item in &mut run.items {
         item.replay = Some(format!("{replay} --only {}", item.id));
     }
@@ -35,7 +46,7 @@ pub fn run(args: ConformanceArgs) -> Result<u8, CliError> {
         "{}",
         gate_line(&gate, level, &format!("check of {}", implementation(&run)))
     );
-    Ok(exit::for_gate(&gate))
+    Ok((run, exit::for_gate(&gate)))
 }
 
 /// The flags as a plan; every error names the flag at fault and how to fix it.
@@ -81,7 +92,7 @@ fn resolve(args: &ConformanceArgs) -> Result<ConformancePlan, CliError> {
 }
 
 /// A proxy command, checked: quoting, placeholders, and a program that exists.
-fn command(flag: &str, template: &str) -> Result<ProxyCommand, CliError> {
+pub(super) fn command(flag: &str, template: &str) -> Result<ProxyCommand, CliError> {
     let bad = |err: ksnsim_harness::conformance::CommandError| CliError::BadInput(format!("{flag}: {err}"));
     let command = ProxyCommand::parse(template).map_err(bad)?;
     command.resolve_program().map_err(bad)?;

@@ -1,6 +1,7 @@
 //! One module per command; each returns the run's exit code, or an error that names what to fix.
 
 mod bench;
+mod certify;
 mod conformance;
 mod replay;
 mod report;

@@ -81,10 +81,25 @@ pub fn run_conformance_blocking(plan: &ConformancePlan) -> Result<RunReport, Con
         .enable_all()
         .build()
         .map_err(ConformanceError::Runtime)?;
-    let report = runtime.block_on(run_conformance(plan));
+    // The proxies run in process groups of their own, so a terminal's Ctrl-C no longer reaches them: on Ctrl-C
+    // the run is dropped, and dropping a started proxy kills its whole group.
+    let report = runtime.block_on(async {
+        tokio::select! {
+            biased;
+            () = interrupted() => Err(ConformanceError::Interrupted),
+            report = run_conformance(plan) => report,
+        }
+    });
     // Hung mock handlers (the silent-upstream check) must not hold the process.
     runtime.shutdown_timeout(Duration::from_secs(1));
     report
+}
+
+/// Resolves on Ctrl-C (SIGINT); never, when the handler cannot be installed (the run then goes on).
+async fn interrupted() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Which checks `--only` selects; an error when it selects none.

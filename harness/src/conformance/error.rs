@@ -27,6 +27,9 @@ pub enum ConformanceError {
     /// A mock KSN server could not start on loopback.
     #[error("ksnsim could not start its mock KSN server on loopback: {0}")]
     Upstream(io::Error),
+    /// The user interrupted the run (Ctrl-C); every proxy process it had started was killed.
+    #[error("interrupted (Ctrl-C): no verdicts; every proxy process ksnsim had started was killed")]
+    Interrupted,
     /// The async runtime could not start.
     #[error("ksnsim could not start its async runtime: {0}")]
     Runtime(io::Error),

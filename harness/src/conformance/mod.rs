@@ -9,6 +9,7 @@
 //! - `session`: a proxy wired to its upstream; `client`, `requests`: ksnsim as the proxy's client.
 //! - `checks`: the checks, one file per requirement family; `findings`: evidence and verdicts.
 //! - `driver`: lanes of checks side by side; `report`: the `RunReport` and the terminal table.
+//! - `certificate`: what a vendor hands a customer (verdicts, programs, digest) and `--verify`'s comparison.
 //!
 //! ```text
 //! plan ─▶ driver ─▶ lane: Upstream (MockKsn, TLS, 127.0.0.1) ◀─HTTPS─ proxy under test ◀─HTTP─ ProxyClient
@@ -18,6 +19,7 @@
 //! ```
 //! Never inside turmoil: everything here is tokio on loopback, every wait bounded.
 
+pub mod certificate;
 mod checks;
 mod client;
 mod command;

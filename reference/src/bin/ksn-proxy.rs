@@ -15,7 +15,7 @@ use std::time::Duration;
 use ksnsim_reference::clock::SystemClock;
 use ksnsim_reference::http::{ServerUrl, Shutdown};
 use ksnsim_reference::net::RealNet;
-use ksnsim_reference::proxy::{KsnProxy, Misbehaviour, ProxyConfig, ProxyConfigFile};
+use ksnsim_reference::proxy::{KsnProxy, ProxyConfig, ProxyConfigFile};
 use ksnsim_reference::tls;
 
 /// The reference KSN proxy: relays and caches KSN requests for devices without Internet access.
@@ -40,10 +40,6 @@ struct Args {
     /// Most verdicts kept in the cache (overrides the config file; 0 disables the cache).
     #[arg(long)]
     cache_capacity: Option<usize>,
-    /// Break one requirement on purpose, for the conformance suite's self-test only: cache-errors,
-    /// shared-cache, early-ack, ignore-ttl, no-tls-verify.
-    #[arg(long, hide = true)]
-    misbehave: Option<Misbehaviour>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +73,6 @@ fn configure(args: &Args) -> Result<(ProxyConfig, Option<std::sync::Arc<rustls::
     if let Some(n) = args.cache_capacity {
         config.cache_capacity = n;
     }
-    config.misbehave = args.misbehave;
     if config.server.max_connections.is_none()
         && let Some(limit) = open_file_limit()
     {

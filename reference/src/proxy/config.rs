@@ -5,6 +5,7 @@ use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
 
+#[cfg(feature = "self-test-misbehaviour")]
 use super::misbehave::Misbehaviour;
 use crate::http::{ServerOptions, ServerUrl};
 
@@ -24,8 +25,9 @@ pub struct ProxyConfig {
     pub stale_grace: Duration,
     /// Limits towards clients (body size, slow clients).
     pub server: ServerOptions,
-    /// Break one requirement on purpose: for the conformance suite's self-test only (see `misbehave`).
-    #[doc(hidden)]
+    /// Break one requirement on purpose: for the conformance suite's self-test only (see `misbehave`; only
+    /// with the `self-test-misbehaviour` feature).
+    #[cfg(feature = "self-test-misbehaviour")]
     pub misbehave: Option<Misbehaviour>,
 }
 
@@ -42,6 +44,7 @@ impl ProxyConfig {
             cache_max_bytes: Self::DEFAULT_CACHE_MAX_BYTES,
             stale_grace: Duration::ZERO,
             server: ServerOptions::default(),
+            #[cfg(feature = "self-test-misbehaviour")]
             misbehave: None,
         }
     }

@@ -7,12 +7,14 @@
 //! - `relay`: sending upstream and judging the answer.
 //! - `service`: the request flow that ties them together.
 //! - `error`: proxy failures as contract errors, in one place.
-//! - `misbehave`: deliberate contract breaches, for the conformance suite's self-test only (off by default).
+//! - `misbehave`: deliberate contract breaches, for the conformance suite's self-test only; compiled only with
+//!   the `self-test-misbehaviour` feature, which no shipped build enables.
 
 mod coalesce;
 mod config;
 mod context;
 mod error;
+#[cfg(feature = "self-test-misbehaviour")]
 mod misbehave;
 mod relay;
 mod service;
@@ -20,6 +22,7 @@ mod service;
 pub use config::{ConfigError, ProxyConfig, ProxyConfigFile};
 pub use error::ProxyError;
 #[doc(hidden)]
+#[cfg(feature = "self-test-misbehaviour")]
 pub use misbehave::{Misbehaviour, UnknownMisbehaviour};
 pub use service::ProxyStats;
 
@@ -41,6 +44,7 @@ pub struct KsnProxy {
 impl KsnProxy {
     /// `trust` verifies an `https` upstream (PX-TLS-1); without it only an `http` upstream works.
     pub fn new(config: ProxyConfig, net: SharedNet, trust: Option<Arc<ClientConfig>>) -> Self {
+        #[cfg(feature = "self-test-misbehaviour")]
         let trust = match config.misbehave {
             Some(Misbehaviour::NoTlsVerify) => Some(misbehave::accept_any_certificate()),
             _ => trust,

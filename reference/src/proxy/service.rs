@@ -17,6 +17,7 @@ use super::coalesce::{Inflight, Role};
 use super::config::ProxyConfig;
 use super::context::ClientContext;
 use super::error::ProxyError;
+#[cfg(feature = "self-test-misbehaviour")]
 use super::misbehave::{ErrorCache, Misbehaviour};
 use super::relay::{relay_error, relay_uncached, relayed, says_upstream_down, send};
 use crate::verdict_cache::{Cache, CacheKey, Cached};
@@ -38,6 +39,7 @@ pub(crate) struct ProxyCore {
     cache: Mutex<Cache>,
     inflight: Inflight<CacheKey, Answer>,
     /// Used only under the `cache-errors` misbehaviour (conformance self-test).
+    #[cfg(feature = "self-test-misbehaviour")]
     errors: ErrorCache,
     hits: AtomicU64,
     upstream_requests: AtomicU64,
@@ -54,6 +56,7 @@ impl ProxyCore {
             client,
             cache,
             inflight: Inflight::default(),
+            #[cfg(feature = "self-test-misbehaviour")]
             errors: ErrorCache::default(),
             hits: AtomicU64::new(0),
             upstream_requests: AtomicU64::new(0),
@@ -76,11 +79,14 @@ impl ProxyCore {
             ApiRequest::Lookup(object) => Ok(self.lookup(object, &context).await),
             ApiRequest::Batch => self.batch(&request.body, &context).await,
             ApiRequest::Statistics => {
-                let records = StatisticsBatch::from_json(&request.body)?.records.len();
+                // A batch that is not the contract's goes nowhere (PX-ERR-2).
+                let batch = StatisticsBatch::from_json(&request.body)?;
                 let upload = OutgoingRequest::post("/v1/statistics", request.body.clone());
+                #[cfg(feature = "self-test-misbehaviour")]
                 if self.misbehaves(Misbehaviour::EarlyAck) {
-                    return Ok(self.acknowledge_early(&context, upload, records));
+                    return Ok(self.acknowledge_early(&context, upload, batch.records.len()));
                 }
+                drop(batch);
                 let answer = self.send(&context, upload).await?;
                 relay_uncached(&self.config.upstream, &answer, |body| {
                     serde_json::from_slice::<StatisticsAccepted>(body).is_ok()
@@ -101,11 +107,13 @@ impl ProxyCore {
         }
     }
 
+    #[cfg(feature = "self-test-misbehaviour")]
     fn misbehaves(&self, kind: Misbehaviour) -> bool {
         self.config.misbehave == Some(kind)
     }
 
     /// Misbehaviour `early-ack` (conformance self-test only): 202 now, the upload in the background.
+    #[cfg(feature = "self-test-misbehaviour")]
     fn acknowledge_early(&self, context: &ClientContext, upload: OutgoingRequest, records: usize) -> Answer {
         self.upstream_requests.fetch_add(1, Ordering::Relaxed);
         let (client, upstream, context) =
@@ -120,7 +128,12 @@ impl ProxyCore {
 
     /// The cache key of `object` for this client; misbehaviour `shared-cache` leaves the tenant out.
     fn key(&self, context: &ClientContext, object: ObjectRef) -> CacheKey {
+        #[cfg_attr(
+            not(feature = "self-test-misbehaviour"),
+            expect(unused_mut, reason = "changed by misbehaviour only")
+        )]
         let mut key = context.key(object);
+        #[cfg(feature = "self-test-misbehaviour")]
         if self.misbehaves(Misbehaviour::SharedCache) {
             key.tenant = None;
         }
@@ -128,6 +141,7 @@ impl ProxyCore {
     }
 
     /// Misbehaviour `cache-errors` (conformance self-test only): keeps a relayed error like a verdict.
+    #[cfg(feature = "self-test-misbehaviour")]
     fn remember_error(
         &self,
         key: &CacheKey,
@@ -154,6 +168,7 @@ impl ProxyCore {
 
     fn store(&self, key: CacheKey, reputation: Reputation, ttl_seconds: u64) {
         // Misbehaviour `ignore-ttl` (conformance self-test only): a day, whatever the upstream said.
+        #[cfg(feature = "self-test-misbehaviour")]
         let ttl_seconds = if self.misbehaves(Misbehaviour::IgnoreTtl) {
             24 * 3600
         } else {
@@ -174,6 +189,7 @@ impl ProxyCore {
     /// A single lookup: cache, else one upstream request per key however many clients ask at once.
     async fn lookup(self: &Arc<Self>, object: ObjectRef, context: &ClientContext) -> Answer {
         let key = self.key(context, object);
+        #[cfg(feature = "self-test-misbehaviour")]
         if self.misbehaves(Misbehaviour::CacheErrors)
             && let Some(error) = self.errors.get(&key)
         {
@@ -211,7 +227,10 @@ impl ProxyCore {
             .await
         {
             Ok(answer) if answer.status.is_success() => self.accept_single(key, &answer),
+            #[cfg(feature = "self-test-misbehaviour")]
             Ok(answer) => self.remember_error(key, relay_error(&self.config.upstream, &answer)),
+            #[cfg(not(feature = "self-test-misbehaviour"))]
+            Ok(answer) => relay_error(&self.config.upstream, &answer),
             Err(err) => Err(err),
         };
         let down = match &outcome {
