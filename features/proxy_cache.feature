@@ -70,6 +70,21 @@ Feature: KSN proxy caching
     Then "dp1" answered "ep2" from its cache 1 time
     And the Global KSN received 2 reputation requests for the file "a.exe"
 
+  @PX-CACHE-7
+  Scenario: A verdict used again outlives one that was stored after it but not used (LRU, not FIFO)
+    Given the KSN proxy "dp1" keeps at most 2 verdicts
+    And an endpoint "ep3" in extended mode behind "dp1"
+    And "ep3" has accepted KSN Statement version 1
+    When "ep1" looks up the file "a.exe"
+    And "ep1" looks up the file "b.exe"
+    And "ep2" looks up the file "a.exe"
+    And "ep1" looks up the file "c.exe"
+    And "ep3" looks up the file "a.exe"
+    And "ep3" looks up the file "b.exe"
+    Then "dp1" answered "ep3" from its cache 1 time
+    And the Global KSN received 1 reputation request for the file "a.exe"
+    And the Global KSN received 2 reputation requests for the file "b.exe"
+
   @PX-STAT-2
   Scenario: Statistics are relayed every time, never answered from a cache
     When "ep1" detects 1 threat
