@@ -103,3 +103,24 @@ Feature: The KSN Statement
     When 5 minutes pass
     Then the Global KSN received no statistics
     And the Global KSN received 0 batch requests for 0 objects
+
+  @EP-STMT-2
+  Scenario: Once a newer Statement is accepted, an older one can be neither accepted nor the current one declined
+    Given "ep1" has accepted KSN Statement version 1
+    When KSN Statement version 2 is published
+    And "ep1" accepts KSN Statement version 2
+    Then "ep1" cannot accept KSN Statement version 1
+    And "ep1" cannot decline KSN Statement version 2
+    And "ep1" works under KSN Statement version 2
+
+  @EP-STMT-3
+  Scenario: Withdrawing statistics and then the rest stops everything; accepting again resumes
+    Given "ep1" has accepted KSN Statement version 1
+    When "ep1" withdraws acceptance of the KSN Statement for statistics
+    And "ep1" withdraws acceptance of the KSN Statement
+    And "ep1" looks up the file "a.exe"
+    Then "ep1" refuses the lookup itself
+    When "ep1" accepts KSN Statement version 1
+    And "ep1" looks up the file "a.exe"
+    Then "ep1" gets an answer
+    And "ep1" works under KSN Statement version 1

@@ -44,6 +44,26 @@ async fn declines(world: &mut KsnWorld, host: String, version: u32) -> Result<()
     )
 }
 
+/// The agent refuses a Statement decision that does not apply (an older version, or declining the one it
+/// works under): the step passes only when the action fails and changes nothing it can be asked about.
+#[then(regex = r#"^"([^"]+)" cannot (accept|decline) KSN Statement version (\d+)$"#)]
+async fn cannot(world: &mut KsnWorld, host: String, what: String, version: u32) -> Result<(), String> {
+    let version = StatementVersion(version);
+    let action = if what == "accept" {
+        EndpointAction::AcceptStatement(version)
+    } else {
+        EndpointAction::DeclineStatement(version)
+    };
+    let outcome = world.act(&host, action).await?;
+    match outcome.error {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "{host} could {what} KSN Statement version {}: expected a refusal",
+            version.0
+        )),
+    }
+}
+
 #[when(regex = r#"^"([^"]+)" withdraws acceptance of the KSN Statement( for statistics)?$"#)]
 async fn withdraws(world: &mut KsnWorld, host: String, partial: String) -> Result<(), String> {
     let kinds = if partial.is_empty() {
