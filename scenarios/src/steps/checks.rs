@@ -137,6 +137,36 @@ async fn answered_from(
     count_is(format!("answers {how} by {proxy} to {host}"), got, expected)
 }
 
+/// Every request the endpoint sent (at least one) went to the proxy `proxy`, none elsewhere (EP-PROXY-1).
+/// Counts are not asserted: the background uploader may add a request at any seed.
+#[then(regex = r#"^every request "([^"]+)" sent went to "([^"]+)"$"#)]
+async fn all_to(world: &mut KsnWorld, host: String, proxy: String) -> Result<(), String> {
+    let who = host.clone();
+    let targets: Vec<String> = world
+        .with_world(move |w| {
+            Ok(w.events()
+                .into_iter()
+                .filter_map(|e| match e.what {
+                    SimEventKind::ClientRequest { host, to, .. } if host == who => Some(to),
+                    _ => None,
+                })
+                .collect())
+        })
+        .await?;
+    let through = |to: &String| {
+        to.split("//")
+            .nth(1)
+            .is_some_and(|rest| rest.starts_with(&format!("{proxy}:")))
+    };
+    match (targets.is_empty(), targets.iter().find(|to| !through(to))) {
+        (true, _) => Err(format!("{host} sent nothing")),
+        (false, Some(elsewhere)) => Err(format!(
+            "{host} sent a request to {elsewhere}, not through {proxy}"
+        )),
+        (false, None) => Ok(()),
+    }
+}
+
 #[then(regex = r#"^"([^"]+)" received (\d+) requests? from "([^"]+)"$"#)]
 async fn proxy_received(world: &mut KsnWorld, server: String, n: usize, peer: String) -> Result<(), String> {
     let (s, p) = (server.clone(), peer.clone());
