@@ -403,4 +403,15 @@ impl Handler for KsnHandler {
         date::stamp(&mut answer, self.0.inner.clock.now());
         answer
     }
+
+    /// A request the server refused before reading its body (a body over the limit: 413): logged with the
+    /// status it got, as a real server's access log shows it, and dated like every answer.
+    async fn refused(&self, request: IncomingRequest, mut answer: Answer) -> Answer {
+        if !request.path.starts_with("/_mock/") {
+            let seq = self.0.log_received(&request, self.0.fault());
+            self.0.log_answered(seq, answer.status.as_u16());
+        }
+        date::stamp(&mut answer, self.0.inner.clock.now());
+        answer
+    }
 }

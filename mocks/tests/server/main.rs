@@ -473,6 +473,32 @@ async fn request_log_records_what_arrived_and_what_was_answered() {
     assert_eq!(server.mock.requests_to("/v1/reputation/file/"), 1);
 }
 
+/// A body over the limit is refused from its declared length, before the server reads it: the request is in the
+/// log all the same, with its 413 (what reached the KSN is judged from the log: PX-ERR-2/oversized-body), and
+/// the answer is dated like every other.
+#[tokio::test]
+async fn request_log_records_a_body_refused_for_its_size() {
+    let server = Server::start(KsnType::Global).await;
+    let body = format!(r#"{{"records":[{{"pad":"{}"}}]}}"#, "x".repeat(2 * 1024 * 1024));
+    let answer = server
+        .send(
+            OutgoingRequest::post("/v1/statistics", body)
+                .header("KSN-Statement", "1")
+                .header("KSN-Mode", "extended"),
+        )
+        .await;
+    assert_eq!(answer.status, 413);
+    assert_eq!(code(&answer), ErrorCode::TooLarge);
+    assert!(answer.header("Date").is_some(), "the 413 carries no Date");
+    let log = server.mock.log();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(
+        (log[0].path.as_str(), log[0].status, log[0].records),
+        ("/v1/statistics", Some(413), None)
+    );
+    assert_eq!(server.mock.requests_to("/v1/statistics"), 1);
+}
+
 #[tokio::test]
 async fn fault_delay_answers_normally_after_the_delay() {
     let server = Server::start(KsnType::Global).await;

@@ -51,6 +51,14 @@ impl IncomingRequest {
 #[async_trait]
 pub trait Handler: Send + Sync + 'static {
     async fn handle(&self, request: IncomingRequest) -> Answer;
+
+    /// A request the server answered itself, before its body was read whole (413 for a body over
+    /// `max_body_bytes`, 503 over the body budget, 400 for a body unreadable or late): `request` carries the
+    /// head and an empty body, `answer` what the server will send. A handler that logs what it receives
+    /// records it here (a server's access log shows its 413s too); it may add headers. Default: sent as is.
+    async fn refused(&self, _request: IncomingRequest, answer: Answer) -> Answer {
+        answer
+    }
 }
 
 /// Limits that protect the server from its clients.
@@ -257,40 +265,41 @@ async fn respond(
     budget: &BodyBudget,
 ) -> hyper::Response<ResponseBody> {
     let (parts, body) = request.into_parts();
+    let mut incoming = IncomingRequest {
+        method: parts.method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body: Bytes::new(),
+        peer,
+    };
     let collected = tokio::time::timeout(options.body_timeout, budget.collect(body, options.max_body_bytes));
-    let body = match collected.await {
-        Ok(Ok(held)) => held,
+    let refusal = match collected.await {
+        Ok(Ok(held)) => Ok(held),
         Ok(Err(BodyRefused::TooLarge)) => {
             let message = format!("request body is over {} bytes: split it", options.max_body_bytes);
-            return into_response(error_answer(ErrorCode::TooLarge, message));
+            Err(error_answer(ErrorCode::TooLarge, message))
         }
         Ok(Err(BodyRefused::OverBudget { total })) => {
             let message = format!(
                 "the server holds {total} bytes of request bodies already (max_buffered_body_bytes): retry shortly"
             );
-            return into_response(
-                error_answer(ErrorCode::Unavailable, message).with_header(header::RETRY_AFTER, "1"),
-            );
+            Err(error_answer(ErrorCode::Unavailable, message).with_header(header::RETRY_AFTER, "1"))
         }
-        Ok(Err(BodyRefused::Unreadable(err))) => {
-            return into_response(error_answer(
-                ErrorCode::BadRequest,
-                format!("request body unreadable: {err}"),
-            ));
-        }
+        Ok(Err(BodyRefused::Unreadable(err))) => Err(error_answer(
+            ErrorCode::BadRequest,
+            format!("request body unreadable: {err}"),
+        )),
         Err(_) => {
             let message = "request body did not arrive in time: send it at once";
-            return into_response(error_answer(ErrorCode::BadRequest, message));
+            Err(error_answer(ErrorCode::BadRequest, message))
         }
     };
-    let incoming = IncomingRequest {
-        method: parts.method,
-        path: parts.uri.path().to_owned(),
-        query: parts.uri.query().map(str::to_owned),
-        headers: parts.headers,
-        body: body.bytes.clone(),
-        peer,
+    let body = match refusal {
+        Ok(held) => held,
+        Err(answer) => return into_response(handler.refused(incoming, answer).await),
     };
+    incoming.body = body.bytes.clone();
     // The body's share of the budget is given back once the request is answered.
     let answer = handler.handle(incoming).await;
     drop(body);
