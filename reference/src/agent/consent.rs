@@ -237,5 +237,24 @@ mod tests {
             accepted.apply(Accept(v(2)), &mut Vec::new()).is_err(),
             "no going back to an older version"
         );
+        for shown in [v(2), v(3)] {
+            assert!(
+                accepted.apply(Offer(shown), &mut Vec::new()).is_err(),
+                "only a newer version is offered: {shown:?}"
+            );
+        }
+        assert!(
+            accepted.apply(Decline(v(3)), &mut Vec::new()).is_err(),
+            "the version worked under cannot be declined, only withdrawn"
+        );
+        let withdrawn = Consent::Withdrawn {
+            version: v(3),
+            kinds: DataKinds::ALL,
+        };
+        assert!(
+            withdrawn.apply(Accept(v(2)), &mut Vec::new()).is_err(),
+            "accepting again after a withdrawal is not a way back to an older version"
+        );
+        assert!(withdrawn.apply(Accept(v(3)), &mut Vec::new()).is_ok());
     }
 }
