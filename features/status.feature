@@ -48,11 +48,11 @@ Feature: What the application reports about KSN
     Given a Private KSN with registered license "LICENSE-A"
     And an endpoint "bank" in extended mode using Private KSN with license "LICENSE-A"
     And "bank" has accepted KSN Statement version 1
-    When "bank" detects 2 threats
-    And the Private KSN rate-limits clients for 120 seconds
+    When the Private KSN rate-limits clients for 120 seconds
     And "bank" looks up the file "a.exe"
     Then the lookup of "bank" fails with "rate_limited"
-    When the Private KSN recovers
+    When "bank" detects 2 threats
+    And the Private KSN recovers
     And "bank" looks up the files "b.exe", "c.exe" in one batch
     Then "bank" refuses the batch itself
     When "bank" sends its queued statistics

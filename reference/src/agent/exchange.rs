@@ -106,8 +106,11 @@ impl EndpointAgent {
         let mut last_proxy_failure = None;
         for route in &routes {
             let outcome = match route {
-                Route::Proxy(proxy) => self.send_via_proxy(proxy, request.clone()).await,
-                Route::Direct(server) => self.send_direct(server, &settings, request.clone()).await,
+                Route::Proxy(proxy) => self.send_via_proxy(purpose, proxy, request.clone()).await,
+                Route::Direct(server) => {
+                    self.send_direct(purpose, server, &settings, request.clone())
+                        .await
+                }
             };
             match outcome {
                 Ok(answer) => return self.judge(purpose, answer),
@@ -141,11 +144,20 @@ impl EndpointAgent {
         request
     }
 
+    /// Admits the call again at the moment it is sent: consent, mode, task and a Retry-After may have changed
+    /// while an earlier route failed or the name was being resolved (a full withdrawal during the DNS lookup
+    /// must stop the upload, EP-STMT-3).
+    fn readmit(&self, purpose: Purpose) -> Result<(), AgentError> {
+        admit(&self.state(), purpose, Instant::now())
+    }
+
     async fn send_via_proxy(
         &self,
+        purpose: Purpose,
         proxy: &ServerUrl,
         request: OutgoingRequest,
     ) -> Result<Answer, AgentError> {
+        self.readmit(purpose)?;
         self.observe_request(proxy, &request);
         self.inner
             .client
@@ -156,6 +168,7 @@ impl EndpointAgent {
 
     async fn send_direct(
         &self,
+        purpose: Purpose,
         server: &ServerUrl,
         settings: &AgentSettings,
         request: OutgoingRequest,
@@ -180,6 +193,7 @@ impl EndpointAgent {
         }
         let mut last = None;
         for ip in resolution?.addrs {
+            self.readmit(purpose)?;
             self.observe_request(server, &request);
             match self
                 .inner
