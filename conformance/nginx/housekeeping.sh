@@ -6,7 +6,7 @@ nginx_housekeeping() {
     cat <<CONF
 daemon off;                                # foreground: ksnsim starts and stops it
 user www-data;                             # workers run unprivileged (ignored when not started as root)
-worker_processes 1;
+worker_processes ${NGINX_WORKERS:-1};           # one is enough for conformance; benchmarks set NGINX_WORKERS
 pid $WORK/nginx.pid;
 error_log stderr warn;                     # ksnsim keeps the last lines as evidence
 events { worker_connections 512; }
