@@ -13,6 +13,7 @@ mod server_count_matches_log;
 mod statistics_conserved;
 #[cfg(test)]
 mod tests;
+mod uploads;
 
 pub use facts::{EndpointFacts, WorldFacts};
 

@@ -3,44 +3,19 @@
 //! Idempotency-Key once. The scenario checks and EP-STAT-1 deduplicate by key themselves; this one catches a
 //! server that counts a repeated key twice (or forgets to count) while answering as if it did not.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use super::uploads::acknowledged_uploads;
 use super::{Invariant, Violation, WorldFacts};
-use crate::trace::{SimEvent, SimEventKind};
+use crate::trace::SimEvent;
 
 pub struct ServerCountMatchesLog;
 
-/// Records each KSN server acknowledged in the trace, each Idempotency-Key once (an upload without a key
-/// counts every time: nothing tells its repeats apart).
+/// Records each KSN server acknowledged in the trace (see [`acknowledged_uploads`]).
 fn acknowledged_per_server(events: &[SimEvent]) -> BTreeMap<&str, u64> {
-    let mut pending: BTreeMap<(&str, u64), (Option<&str>, usize)> = BTreeMap::new();
-    let mut keys: BTreeSet<(&str, &str)> = BTreeSet::new();
     let mut acknowledged: BTreeMap<&str, u64> = BTreeMap::new();
-    for event in events {
-        match &event.what {
-            SimEventKind::ServerRequest {
-                server,
-                exchange,
-                request,
-                ..
-            } if server.starts_with("ksn-") && request.path == "/v1/statistics" => {
-                let key = request.idempotency_key.as_deref();
-                pending.insert((server.as_str(), *exchange), (key, request.records));
-            }
-            SimEventKind::ServerAnswer {
-                server,
-                exchange,
-                status: 202,
-                ..
-            } => {
-                if let Some((key, records)) = pending.remove(&(server.as_str(), *exchange))
-                    && key.is_none_or(|key| keys.insert((server.as_str(), key)))
-                {
-                    *acknowledged.entry(server.as_str()).or_default() += records as u64;
-                }
-            }
-            _ => {}
-        }
+    for upload in acknowledged_uploads(events) {
+        *acknowledged.entry(upload.server).or_default() += upload.records as u64;
     }
     acknowledged
 }

@@ -3,47 +3,21 @@
 //! withdrawal); it may be both counted and queued while the server's answer was lost (its retry carries the
 //! same key). A record sent again under a new key, or lost in an outage, breaks the balance.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use super::uploads::acknowledged_uploads;
 use super::{Invariant, Violation, WorldFacts};
-use crate::trace::{SimEvent, SimEventKind};
+use crate::trace::SimEvent;
 
 pub struct StatisticsConserved;
 
-/// Records the KSN servers accepted, per endpoint, each Idempotency-Key counted once.
+/// Records the KSN servers accepted, per endpoint, each Idempotency-Key counted once (uploads that name
+/// their endpoint and carry a key: the agent's always do).
 pub(crate) fn accepted_per_endpoint(events: &[SimEvent]) -> BTreeMap<String, u64> {
-    let mut pending: BTreeMap<(&str, u64), (&str, &str, usize)> = BTreeMap::new();
-    let mut counted: BTreeSet<(&str, &str)> = BTreeSet::new();
     let mut accepted: BTreeMap<String, u64> = BTreeMap::new();
-    for event in events {
-        match &event.what {
-            SimEventKind::ServerRequest {
-                server,
-                exchange,
-                request,
-                ..
-            } if server.starts_with("ksn-") && request.path == "/v1/statistics" => {
-                if let (Some(client), Some(key)) = (&request.client_id, &request.idempotency_key) {
-                    pending.insert(
-                        (server.as_str(), *exchange),
-                        (client.as_str(), key.as_str(), request.records),
-                    );
-                }
-            }
-            SimEventKind::ServerAnswer {
-                server,
-                exchange,
-                status,
-                ..
-            } => {
-                if let Some((client, key, records)) = pending.remove(&(server.as_str(), *exchange))
-                    && *status == 202
-                    && counted.insert((server.as_str(), key))
-                {
-                    *accepted.entry(client.to_owned()).or_default() += records as u64;
-                }
-            }
-            _ => {}
+    for upload in acknowledged_uploads(events) {
+        if let (Some(client), Some(_)) = (upload.client, upload.key) {
+            *accepted.entry(client.to_owned()).or_default() += upload.records as u64;
         }
     }
     accepted
