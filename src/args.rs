@@ -28,6 +28,40 @@ pub enum Command {
     Sim(SimArgs),
     /// Test a KSN proxy (a command ksnsim starts, or one already running) over real loopback sockets.
     Conformance(ConformanceArgs),
+    /// Search generated schedules of actions and faults for a violated requirement; write the first one,
+    /// shrunk, as a feature file that `ksnsim run` fails the same way.
+    Explore(ExploreArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ExploreArgs {
+    /// A scenario to explore around (FEATURE:LINE): its world and When steps first, generated actions and
+    /// faults interleaved. Without it, worlds are generated too.
+    pub around: Option<String>,
+    /// Stop searching after this long, e.g. 60s, 5m (checked between batches).
+    #[arg(long, default_value = "60s")]
+    pub budget: String,
+    /// Stop searching after this many runs (whichever of --budget and --runs comes first).
+    #[arg(long)]
+    pub runs: Option<u64>,
+    /// The search's seed: the same seed gives the same schedules and the same finding.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where the feature file of a violation, summary.md and explore.json are written.
+    #[arg(long, default_value = "reports/out/explore")]
+    pub out: PathBuf,
+    /// At most this many generated steps per schedule.
+    #[arg(long, default_value_t = 16)]
+    pub max_steps: usize,
+    /// At most this many endpoints in a generated world.
+    #[arg(long, default_value_t = 3)]
+    pub max_endpoints: usize,
+    /// Schedules run at once (each world runs on a thread of its own).
+    #[arg(long, default_value_t = 8)]
+    pub batch: usize,
+    /// Shrinking stops after this many runs, keeping the smallest failure so far.
+    #[arg(long, default_value_t = 400)]
+    pub shrink_runs: u64,
 }
 
 #[derive(Debug, ClapArgs)]

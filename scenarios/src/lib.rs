@@ -4,6 +4,8 @@
 //! - `steps`: the step library, a file per domain concept (topology, statement, license, modes, lookups,
 //!   statistics, dns, faults, checks).
 //! - `params`: how steps read modes, files, URLs and KSN kinds.
+//! - [`explore`]: `ksnsim explore`: generated schedules of actions and faults, judged by the invariants, the
+//!   first violation shrunk and written as a feature file.
 //! - [`coverage`]: which scenarios cover which requirement (`features/COVERAGE.md`).
 //! - [`step_log`]: what each scenario's steps did (a cucumber writer): which step failed, and its account.
 //! - [`suite`]: which scenarios run, with which seeds, and their outcomes as a `RunReport`.
@@ -14,6 +16,7 @@
 //! ```
 
 pub mod coverage;
+pub mod explore;
 mod params;
 pub mod step_log;
 mod steps;

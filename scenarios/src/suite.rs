@@ -176,6 +176,8 @@ pub struct SuiteOutcome {
     pub report: RunReport,
     /// Every scenario's steps as they ran, by item id: the step-by-step account of a failure.
     pub steps: BTreeMap<String, Vec<StepRecord>>,
+    /// The requirements whose invariants had something to judge in each item's trace, by item id.
+    pub exercised: BTreeMap<String, Vec<String>>,
 }
 
 impl SuiteOutcome {
@@ -228,6 +230,10 @@ pub async fn run_suite(options: &SuiteOptions) -> Result<SuiteOutcome, SuiteErro
     report.seed = Some(options.base_seed);
     report.catalogue = catalogue();
     let concluded = std::mem::take(&mut *results.lock().expect("results lock is never poisoned"));
+    let mut exercised: BTreeMap<String, Vec<String>> = concluded
+        .iter()
+        .map(|c| (c.item.id.clone(), c.exercised.clone()))
+        .collect();
     report.items = concluded
         .into_iter()
         .map(|c| {
@@ -240,7 +246,12 @@ pub async fn run_suite(options: &SuiteOptions) -> Result<SuiteOutcome, SuiteErro
         return Err(SuiteError::NothingMatched(describe_selection(options)));
     }
     steps.retain(|id, _| report.items.iter().any(|item| item.id == *id));
-    Ok(SuiteOutcome { report, steps })
+    exercised.retain(|id, _| report.items.iter().any(|item| item.id == *id));
+    Ok(SuiteOutcome {
+        report,
+        steps,
+        exercised,
+    })
 }
 
 /// What cucumber is given to parse: the whole suite, or each selected path (a path inside another selected
@@ -388,6 +399,8 @@ struct Concluded {
     item: ItemReport,
     /// The verdict came from a failed or undefined step (not from an invariant).
     by_step: bool,
+    /// Requirements whose invariants had something to judge in the trace.
+    exercised: Vec<String>,
 }
 
 impl Concluded {
@@ -448,7 +461,11 @@ async fn conclude(
             None,
             None,
         ));
-        return Concluded { item, by_step: false };
+        return Concluded {
+            item,
+            by_step: false,
+            exercised: Vec::new(),
+        };
     };
     item.seed = Some(world.seed);
     let step_failure = match finished {
@@ -460,6 +477,7 @@ async fn conclude(
         event::ScenarioFinished::BeforeHookFailed(_) => Some("the scenario could not start".to_owned()),
     };
     let mut by_step = false;
+    let mut exercised = Vec::new();
     let checked = if world.is_running() {
         let invariants = world.with_world(|w| w.check_invariants()).await;
         let trace = world.with_world(|w| Ok(w.trace())).await.unwrap_or_default();
@@ -476,6 +494,13 @@ async fn conclude(
         ));
         item.trace_digest = Some(digest);
         item.sim_time_ms = trace.last().map(|e| e.at_ms);
+        if let Ok(results) = &invariants {
+            exercised = results
+                .iter()
+                .filter(|r| r.exercised)
+                .map(|r| r.requirement.to_owned())
+                .collect();
+        }
         let violated = invariants
             .as_ref()
             .ok()
@@ -524,7 +549,11 @@ async fn conclude(
         by_step = true;
         item.failure = Some(failure(message, first_requirement, None));
     }
-    Concluded { item, by_step }
+    Concluded {
+        item,
+        by_step,
+        exercised,
+    }
 }
 
 fn failure(message: String, requirement: Option<RequirementId>, event: Option<TraceEvent>) -> Failure {

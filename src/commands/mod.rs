@@ -3,6 +3,7 @@
 mod bench;
 mod certify;
 mod conformance;
+mod explore;
 mod replay;
 mod report;
 mod run;
@@ -50,6 +51,7 @@ pub fn dispatch(args: Args) -> Result<u8, CliError> {
         Command::Report(command) => report::run(command),
         Command::Sim(sim) => sim::run(sim),
         Command::Conformance(args) => conformance::run(args),
+        Command::Explore(args) => explore::run(args),
     }
 }
 

@@ -70,4 +70,11 @@ impl Invariant for KsnTypeIsolation {
         }
         None
     }
+
+    fn exercised(&self, facts: &WorldFacts, events: &[SimEvent]) -> bool {
+        let _ = facts;
+        events.iter().any(|e| {
+            matches!(&e.what, SimEventKind::ServerRequest { server, .. } if server_kind(server).is_some())
+        })
+    }
 }

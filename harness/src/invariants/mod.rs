@@ -17,7 +17,7 @@ mod uploads;
 
 pub use facts::{EndpointFacts, WorldFacts};
 
-use crate::trace::SimEvent;
+use crate::trace::{SimEvent, SimEventKind};
 
 /// The first event that broke an invariant, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub struct InvariantResult {
     pub requirement: &'static str,
     pub name: &'static str,
     pub violation: Option<Violation>,
+    /// The trace held something this invariant judges (see [`Invariant::exercised`]).
+    pub exercised: bool,
 }
 
 /// A property every trace must have.
@@ -43,6 +45,9 @@ pub trait Invariant {
     /// What it checks, in a few words.
     fn name(&self) -> &'static str;
     fn check(&self, facts: &WorldFacts, events: &[SimEvent]) -> Option<Violation>;
+    /// Whether the trace held anything this invariant judges: a run where it passes without having had
+    /// anything to judge proves nothing about it (`ksnsim explore`'s requirement x fault coverage).
+    fn exercised(&self, facts: &WorldFacts, events: &[SimEvent]) -> bool;
 }
 
 /// Every invariant, in a fixed order.
@@ -68,8 +73,16 @@ pub fn check_all(facts: &WorldFacts, events: &[SimEvent]) -> Vec<InvariantResult
             requirement: invariant.requirement(),
             name: invariant.name(),
             violation: invariant.check(facts, events),
+            exercised: invariant.exercised(facts, events),
         })
         .collect()
+}
+
+/// Any endpoint sent a request to KSN (directly or through a proxy).
+pub(crate) fn any_endpoint_request(facts: &WorldFacts, events: &[SimEvent]) -> bool {
+    events
+        .iter()
+        .any(|e| matches!(&e.what, SimEventKind::ClientRequest { host, .. } if facts.is_endpoint(host)))
 }
 
 pub(crate) fn violation(index: usize, event: &SimEvent, message: String) -> Option<Violation> {

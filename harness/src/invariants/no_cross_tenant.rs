@@ -61,4 +61,11 @@ impl Invariant for NoCrossTenantAnswers {
         }
         None
     }
+
+    fn exercised(&self, facts: &WorldFacts, events: &[SimEvent]) -> bool {
+        events.iter().any(|e| {
+            matches!(&e.what, SimEventKind::ServerRequest { peer, request, .. }
+                if facts.is_endpoint(peer) && request.tenant.is_some())
+        })
+    }
 }

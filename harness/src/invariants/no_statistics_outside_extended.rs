@@ -71,6 +71,10 @@ impl Invariant for NoStatisticsOutsideExtended {
                 .then(|| format!("{host} sent statistics in {mode:?} mode"))
         })
     }
+
+    fn exercised(&self, facts: &WorldFacts, events: &[SimEvent]) -> bool {
+        super::any_endpoint_request(facts, events)
+    }
 }
 
 pub struct NoTrafficWhenNotSending;
@@ -89,5 +93,9 @@ impl Invariant for NoTrafficWhenNotSending {
             matches!(mode, Mode::Off | Mode::SaveToFile)
                 .then(|| format!("{host} sent {path} in {mode:?} mode"))
         })
+    }
+
+    fn exercised(&self, facts: &WorldFacts, events: &[SimEvent]) -> bool {
+        super::any_endpoint_request(facts, events)
     }
 }

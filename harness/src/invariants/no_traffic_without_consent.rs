@@ -60,4 +60,8 @@ impl Invariant for NoTrafficWithoutConsent {
         }
         None
     }
+
+    fn exercised(&self, facts: &WorldFacts, events: &[SimEvent]) -> bool {
+        super::any_endpoint_request(facts, events)
+    }
 }

@@ -67,4 +67,19 @@ impl Invariant for PublicDnsOnlyAfterFailure {
         }
         None
     }
+
+    fn exercised(&self, facts: &WorldFacts, events: &[SimEvent]) -> bool {
+        events.iter().any(|e| match &e.what {
+            SimEventKind::Dns {
+                host, public: true, ..
+            } => facts.is_endpoint(host),
+            SimEventKind::Dns {
+                host,
+                public: false,
+                outcome,
+                ..
+            } => facts.is_endpoint(host) && !succeeded(outcome),
+            _ => false,
+        })
+    }
 }

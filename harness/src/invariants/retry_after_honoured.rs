@@ -60,4 +60,11 @@ impl Invariant for RetryAfterHonoured {
         }
         None
     }
+
+    fn exercised(&self, facts: &WorldFacts, events: &[SimEvent]) -> bool {
+        events.iter().any(|e| {
+            matches!(&e.what, SimEventKind::ClientAnswer { host, status: 429, detail }
+                if facts.is_endpoint(host) && retry_after_seconds(detail).is_some())
+        })
+    }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::uploads::acknowledged_uploads;
 use super::{Invariant, Violation, WorldFacts};
-use crate::trace::SimEvent;
+use crate::trace::{SimEvent, SimEventKind};
 
 pub struct ServerCountMatchesLog;
 
@@ -46,5 +46,12 @@ impl Invariant for ServerCountMatchesLog {
             }
         }
         None
+    }
+
+    fn exercised(&self, facts: &WorldFacts, events: &[SimEvent]) -> bool {
+        let _ = facts;
+        events.iter().any(|e| {
+            matches!(&e.what, SimEventKind::ServerRequest { request, .. } if request.path.starts_with("/v1/statistics"))
+        })
     }
 }

@@ -67,4 +67,9 @@ impl Invariant for StatisticsConserved {
         }
         None
     }
+
+    fn exercised(&self, facts: &WorldFacts, events: &[SimEvent]) -> bool {
+        let _ = events;
+        facts.recorded.values().any(|n| *n > 0)
+    }
 }

@@ -46,13 +46,55 @@ async fn reconnected(world: &mut KsnWorld, a: String, b: String) -> Result<(), S
         .await
 }
 
-#[when(regex = r#"^the link between "([^"]+)" and "([^"]+)" loses (\d+)% of messages$"#)]
+/// Messages from `a` to `b` are lost, while `b` can still reach `a` (a one-way partition).
+#[when(
+    regex = r#"^("[^"]+"|the Global KSN|the Private KSN) can no longer reach ("[^"]+"|the Global KSN|the Private KSN)$"#
+)]
+async fn one_way_cut(world: &mut KsnWorld, a: String, b: String) -> Result<(), String> {
+    world
+        .fault(Fault::Partition {
+            a: host_of(&a),
+            b: host_of(&b),
+            oneway: true,
+        })
+        .await
+}
+
+#[when(
+    regex = r#"^("[^"]+"|the Global KSN|the Private KSN) can reach ("[^"]+"|the Global KSN|the Private KSN) again$"#
+)]
+async fn one_way_repair(world: &mut KsnWorld, a: String, b: String) -> Result<(), String> {
+    world
+        .fault(Fault::Repair {
+            a: host_of(&a),
+            b: host_of(&b),
+            oneway: true,
+        })
+        .await
+}
+
+#[when(
+    regex = r#"^the link between ("[^"]+"|the Global KSN|the Private KSN) and ("[^"]+"|the Global KSN|the Private KSN) loses (\d+)% of messages$"#
+)]
 async fn loss(world: &mut KsnWorld, a: String, b: String, percent: u32) -> Result<(), String> {
     world
         .fault(Fault::Loss {
-            a,
-            b,
+            a: host_of(&a),
+            b: host_of(&b),
             rate: f64::from(percent.min(99)) / 100.0,
+        })
+        .await
+}
+
+#[when(
+    regex = r#"^the link between ("[^"]+"|the Global KSN|the Private KSN) and ("[^"]+"|the Global KSN|the Private KSN) has a latency of (\d+) milliseconds$"#
+)]
+async fn latency(world: &mut KsnWorld, a: String, b: String, ms: u64) -> Result<(), String> {
+    world
+        .fault(Fault::Latency {
+            a: host_of(&a),
+            b: host_of(&b),
+            latency: Duration::from_millis(ms),
         })
         .await
 }

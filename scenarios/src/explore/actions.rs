@@ -1,0 +1,283 @@
+//! What can happen to a world, as `ksnsim explore` generates it: the users' and administrators' actions, the
+//! application's own work, faults and time. Hosts are named by index (resolved against the world's hosts, so
+//! that fewer hosts after shrinking still make a schedule); every action has a When step in the step
+//! library, and shrinks towards the plainer variant and smaller numbers.
+
+use proptest::prelude::*;
+
+/// One generated step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Time passing: ttls run out, background uploads and license checks run, the 15-minute rule applies.
+    Pass {
+        seconds: u32,
+    },
+    Lookup {
+        endpoint: u8,
+        file: u8,
+    },
+    LookupUrl {
+        endpoint: u8,
+        site: u8,
+    },
+    Batch {
+        endpoint: u8,
+        first: u8,
+        count: u8,
+    },
+    Detect {
+        endpoint: u8,
+        threats: u8,
+    },
+    SendQueued {
+        endpoint: u8,
+    },
+    CheckLicense {
+        endpoint: u8,
+    },
+    PublishStatement {
+        retire_older: bool,
+    },
+    ShowStatement {
+        endpoint: u8,
+    },
+    AcceptStatement {
+        endpoint: u8,
+    },
+    DeclineStatement {
+        endpoint: u8,
+    },
+    Withdraw {
+        endpoint: u8,
+        statistics_only: bool,
+    },
+    ChangeLicense {
+        endpoint: u8,
+        license: u8,
+    },
+    Provider {
+        register: bool,
+        license: u8,
+    },
+    DisablePrivateKsn {
+        endpoint: u8,
+    },
+    SwitchMode {
+        endpoint: u8,
+        mode: u8,
+    },
+    /// A policy enforcing a mode (`Some`), or leaving it undefined.
+    PolicyMode {
+        endpoint: u8,
+        mode: Option<u8>,
+    },
+    PolicyPublicDns {
+        endpoint: u8,
+        allow: bool,
+    },
+    Task {
+        endpoint: u8,
+        start: bool,
+    },
+    UseProxy {
+        endpoint: u8,
+        on: bool,
+    },
+    Cut {
+        link: Link,
+        oneway: bool,
+    },
+    Reconnect {
+        link: Link,
+        oneway: bool,
+    },
+    Loss {
+        link: Link,
+        percent: u8,
+    },
+    Latency {
+        link: Link,
+        ms: u32,
+    },
+    Down {
+        host: Host,
+    },
+    Up {
+        host: Host,
+    },
+    Dns {
+        public: bool,
+        fault: DnsFault,
+    },
+    Server {
+        private: bool,
+        fault: ServerFault,
+    },
+    NextDay,
+    ClockForward {
+        days: u8,
+    },
+}
+
+/// A link between two hosts of the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Link {
+    /// An endpoint and the proxy it is configured behind.
+    EndpointProxy(u8),
+    /// An endpoint and its KSN server.
+    EndpointKsn(u8),
+    /// A proxy and what it relays to (its upstream proxy, or its KSN server).
+    ProxyUpstream(u8),
+}
+
+/// A host that can go down and come back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Host {
+    Endpoint(u8),
+    Proxy(u8),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DnsFault {
+    Recovers,
+    StopsAnswering,
+    ServFail,
+    NxDomain,
+    PointsElsewhere,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerFault {
+    Recovers,
+    Unavailable,
+    Garbage,
+    ClosesMidAnswer,
+    StopsAnswering,
+    RateLimits { seconds: u8 },
+    Slow { ms: u32 },
+}
+
+/// The modes, in the order they shrink to.
+pub const MODES: [&str; 4] = ["extended", "basic", "save-to-file", "off"];
+
+/// Every kind of fault an action can be, for the requirement x fault coverage (`None`: not a fault).
+pub fn fault_kind(action: &Action) -> Option<&'static str> {
+    Some(match action {
+        Action::Cut { oneway: false, .. } => "partition",
+        Action::Cut { oneway: true, .. } => "one-way partition",
+        Action::Loss { .. } => "loss",
+        Action::Latency { .. } => "latency",
+        Action::Down { .. } => "crash",
+        Action::Dns { public: false, fault } if *fault != DnsFault::Recovers => "system DNS fault",
+        Action::Dns { public: true, fault } if *fault != DnsFault::Recovers => "public DNS fault",
+        Action::Server { fault, .. } => match fault {
+            ServerFault::Recovers => return None,
+            ServerFault::RateLimits { .. } => "KSN rate limit",
+            ServerFault::Slow { .. } => "KSN slow",
+            _ => "KSN server fault",
+        },
+        Action::NextDay | Action::ClockForward { .. } => "clock jump",
+        Action::Withdraw { .. } => "withdrawal",
+        Action::ChangeLicense { .. } | Action::Provider { .. } | Action::DisablePrivateKsn { .. } => {
+            "license change"
+        }
+        Action::SwitchMode { .. } | Action::PolicyMode { .. } => "mode change",
+        _ => return None,
+    })
+}
+
+impl Action {
+    /// Any action, weighted so that most schedules do work and let time pass between faults.
+    pub fn strategy() -> BoxedStrategy<Self> {
+        let endpoint = || 0u8..3;
+        let link = prop_oneof![
+            endpoint().prop_map(Link::EndpointProxy),
+            endpoint().prop_map(Link::EndpointKsn),
+            (0u8..3).prop_map(Link::ProxyUpstream),
+        ];
+        let host = prop_oneof![
+            (0u8..3).prop_map(Host::Proxy),
+            endpoint().prop_map(Host::Endpoint)
+        ];
+        let seconds = prop_oneof![
+            3 => 1u32..=10,
+            3 => 11u32..=120,
+            2 => 121u32..=1200,
+            1 => 1201u32..=7200,
+        ];
+        prop_oneof![
+            6 => seconds.prop_map(|seconds| Self::Pass { seconds }),
+            6 => (endpoint(), 0u8..4).prop_map(|(endpoint, file)| Self::Lookup { endpoint, file }),
+            1 => (endpoint(), 0u8..3).prop_map(|(endpoint, site)| Self::LookupUrl { endpoint, site }),
+            2 => (endpoint(), 0u8..4, 2u8..=5)
+                .prop_map(|(endpoint, first, count)| Self::Batch { endpoint, first, count }),
+            4 => (endpoint(), 1u8..=5).prop_map(|(endpoint, threats)| Self::Detect { endpoint, threats }),
+            3 => endpoint().prop_map(|endpoint| Self::SendQueued { endpoint }),
+            1 => endpoint().prop_map(|endpoint| Self::CheckLicense { endpoint }),
+            1 => any::<bool>().prop_map(|retire_older| Self::PublishStatement { retire_older }),
+            1 => endpoint().prop_map(|endpoint| Self::ShowStatement { endpoint }),
+            2 => endpoint().prop_map(|endpoint| Self::AcceptStatement { endpoint }),
+            1 => endpoint().prop_map(|endpoint| Self::DeclineStatement { endpoint }),
+            2 => (endpoint(), any::<bool>())
+                .prop_map(|(endpoint, statistics_only)| Self::Withdraw { endpoint, statistics_only }),
+            1 => (endpoint(), 0u8..3).prop_map(|(endpoint, license)| Self::ChangeLicense { endpoint, license }),
+            1 => (any::<bool>(), 0u8..3).prop_map(|(register, license)| Self::Provider { register, license }),
+            1 => endpoint().prop_map(|endpoint| Self::DisablePrivateKsn { endpoint }),
+            2 => (endpoint(), 0u8..4).prop_map(|(endpoint, mode)| Self::SwitchMode { endpoint, mode }),
+            1 => (endpoint(), prop::option::of(0u8..4))
+                .prop_map(|(endpoint, mode)| Self::PolicyMode { endpoint, mode }),
+            1 => (endpoint(), any::<bool>())
+                .prop_map(|(endpoint, allow)| Self::PolicyPublicDns { endpoint, allow }),
+            1 => (endpoint(), any::<bool>()).prop_map(|(endpoint, start)| Self::Task { endpoint, start }),
+            1 => (endpoint(), any::<bool>()).prop_map(|(endpoint, on)| Self::UseProxy { endpoint, on }),
+            3 => (link.clone(), any::<bool>()).prop_map(|(link, oneway)| Self::Cut { link, oneway }),
+            3 => (link.clone(), any::<bool>()).prop_map(|(link, oneway)| Self::Reconnect { link, oneway }),
+            1 => (link.clone(), 1u8..=60).prop_map(|(link, percent)| Self::Loss { link, percent }),
+            1 => (link, 1u32..=3000).prop_map(|(link, ms)| Self::Latency { link, ms }),
+            2 => host.clone().prop_map(|host| Self::Down { host }),
+            2 => host.prop_map(|host| Self::Up { host }),
+            3 => (any::<bool>(), DnsFault::strategy()).prop_map(|(public, fault)| Self::Dns { public, fault }),
+            4 => (prop::bool::weighted(0.3), ServerFault::strategy())
+                .prop_map(|(private, fault)| Self::Server { private, fault }),
+            1 => Just(Self::NextDay),
+            1 => (1u8..=40).prop_map(|days| Self::ClockForward { days }),
+        ]
+        .boxed()
+    }
+}
+
+impl DnsFault {
+    fn strategy() -> impl Strategy<Value = Self> {
+        prop_oneof![
+            Just(Self::Recovers),
+            Just(Self::StopsAnswering),
+            Just(Self::ServFail),
+            Just(Self::NxDomain),
+            Just(Self::PointsElsewhere),
+        ]
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Recovers => "recovers",
+            Self::StopsAnswering => "stops answering",
+            Self::ServFail => "answers SERVFAIL",
+            Self::NxDomain => "answers NXDOMAIN",
+            Self::PointsElsewhere => "points the KSN names elsewhere",
+        }
+    }
+}
+
+impl ServerFault {
+    fn strategy() -> impl Strategy<Value = Self> {
+        prop_oneof![
+            2 => Just(Self::Recovers),
+            1 => Just(Self::Unavailable),
+            1 => Just(Self::Garbage),
+            1 => Just(Self::ClosesMidAnswer),
+            1 => Just(Self::StopsAnswering),
+            1 => (1u8..=120).prop_map(|seconds| Self::RateLimits { seconds }),
+            1 => (1u32..=5000).prop_map(|ms| Self::Slow { ms }),
+        ]
+    }
+}

@@ -1,0 +1,105 @@
+//! Requirement x fault coverage of an explore run: for each requirement an invariant guards, under which kinds
+//! of fault it had something to judge at least once (how many runs), so that "no violation" can be read for
+//! what it is worth. Written to the explore report as a Markdown table and as JSON.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The column of runs with no fault at all.
+pub const NO_FAULT: &str = "no fault";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Runs per (requirement, fault kind).
+    cells: BTreeMap<(String, String), u64>,
+    requirements: BTreeSet<String>,
+    faults: BTreeSet<String>,
+}
+
+impl Coverage {
+    /// Counts one run: the requirements its trace exercised, under the fault kinds its schedule had.
+    pub fn add_run<'a>(&mut self, exercised: &[String], faults: impl IntoIterator<Item = &'a str>) {
+        let mut faults: BTreeSet<&str> = faults.into_iter().collect();
+        if faults.is_empty() {
+            faults.insert(NO_FAULT);
+        }
+        for fault in &faults {
+            self.faults.insert((*fault).to_owned());
+        }
+        for requirement in exercised {
+            self.requirements.insert(requirement.clone());
+            for fault in &faults {
+                *self
+                    .cells
+                    .entry((requirement.clone(), (*fault).to_owned()))
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    /// Requirements exercised at least once.
+    pub fn requirements(&self) -> &BTreeSet<String> {
+        &self.requirements
+    }
+
+    pub fn runs(&self, requirement: &str, fault: &str) -> u64 {
+        self.cells
+            .get(&(requirement.to_owned(), fault.to_owned()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The matrix as a Markdown table: a row per requirement, a column per fault kind, runs in each cell.
+    pub fn markdown(&self) -> String {
+        let faults: Vec<&String> = self.faults.iter().collect();
+        let mut out = format!(
+            "| requirement | {} |\n|---|{}\n",
+            faults.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" | "),
+            "---:|".repeat(faults.len())
+        );
+        for requirement in &self.requirements {
+            let cells: Vec<String> = faults
+                .iter()
+                .map(|f| match self.runs(requirement, f) {
+                    0 => "-".to_owned(),
+                    n => n.to_string(),
+                })
+                .collect();
+            out.push_str(&format!("| {requirement} | {} |\n", cells.join(" | ")));
+        }
+        out
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        let rows: serde_json::Map<String, serde_json::Value> = self
+            .requirements
+            .iter()
+            .map(|r| {
+                let cells: serde_json::Map<String, serde_json::Value> = self
+                    .faults
+                    .iter()
+                    .map(|f| (f.clone(), self.runs(r, f).into()))
+                    .collect();
+                (r.clone(), cells.into())
+            })
+            .collect();
+        serde_json::json!({ "faults": self.faults, "runs": rows })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_counts_under_each_of_its_faults_and_a_run_without_faults_under_no_fault() {
+        let mut coverage = Coverage::default();
+        coverage.add_run(&["EP-STAT-1".into()], ["loss", "crash", "loss"]);
+        coverage.add_run(&["EP-STAT-1".into(), "EP-DNS-1".into()], []);
+        assert_eq!(coverage.runs("EP-STAT-1", "loss"), 1);
+        assert_eq!(coverage.runs("EP-STAT-1", NO_FAULT), 1);
+        assert_eq!(coverage.runs("EP-DNS-1", "crash"), 0);
+        let table = coverage.markdown();
+        assert!(table.contains("| EP-DNS-1 | - | - | 1 |"), "{table}");
+        assert_eq!(coverage.to_json()["runs"]["EP-STAT-1"]["crash"], 1);
+    }
+}
