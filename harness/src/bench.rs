@@ -53,6 +53,7 @@ pub fn bench_topology(spec: &BenchSpec) -> Topology {
         stale_grace_seconds: None,
         poisoned_upstream: false,
         impostor_upstream: false,
+        self_test_misbehaviour: None,
     };
     let mut proxies = vec![proxy("as".into(), Some(KsnKind::Global), None)];
     proxies.extend((1..=spec.proxies).map(|i| proxy(format!("dp{i}"), None, Some("as".into()))));

@@ -82,6 +82,7 @@ impl KsnWorld {
             stale_grace_seconds: None,
             poisoned_upstream: false,
             impostor_upstream: false,
+            self_test_misbehaviour: None,
         };
         self.topology_mut()?.proxies.push(spec);
         Ok(())

@@ -110,6 +110,10 @@ pub struct ProxySpec {
     /// but for another name (the most common real misconfiguration, PX-TLS-1).
     #[serde(default)]
     pub impostor_upstream: bool,
+    /// Break one requirement on purpose (`shared-cache`, `cache-errors`, ...: the conformance self-test's
+    /// misbehaviours), to show that a scenario or `ksnsim explore` catches it. Never in a real topology.
+    #[serde(default)]
+    pub self_test_misbehaviour: Option<String>,
 }
 
 /// Participation, as written in a topology.

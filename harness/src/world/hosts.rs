@@ -188,6 +188,18 @@ pub(super) fn build(topology: &Topology, seed: u64, epoch: SystemTime) -> Result
         if let Some(seconds) = proxy.stale_grace_seconds {
             config.stale_grace = Duration::from_secs(seconds);
         }
+        if let Some(kind) = &proxy.self_test_misbehaviour {
+            #[cfg(feature = "self-test-misbehaviour")]
+            {
+                config.misbehave = Some(kind.parse().map_err(setup("proxy self-test misbehaviour"))?);
+            }
+            #[cfg(not(feature = "self-test-misbehaviour"))]
+            return Err(HarnessError::Setup(format!(
+                "proxy {}: misbehaviour {kind:?} is for tests only; this build has none (cargo feature \
+                 self-test-misbehaviour of ksnsim-harness)",
+                proxy.name
+            )));
+        }
         let impersonator = match (proxy.poisoned_upstream, proxy.impostor_upstream) {
             (true, _) => Some(ROGUE),
             (false, true) => Some(IMPOSTOR),

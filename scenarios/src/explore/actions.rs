@@ -199,11 +199,12 @@ impl Action {
             (0u8..3).prop_map(Host::Proxy),
             endpoint().prop_map(Host::Endpoint)
         ];
+        // Mostly short, sometimes past a ttl, now and then past the 15-minute availability rule.
         let seconds = prop_oneof![
             3 => 1u32..=10,
             3 => 11u32..=120,
-            2 => 121u32..=1200,
-            1 => 1201u32..=7200,
+            2 => 121u32..=900,
+            1 => 901u32..=1800,
         ];
         prop_oneof![
             6 => seconds.prop_map(|seconds| Self::Pass { seconds }),
@@ -246,6 +247,58 @@ impl Action {
     }
 }
 
+impl Action {
+    /// The endpoint it names, if it names one.
+    fn endpoint_mut(&mut self) -> Option<&mut u8> {
+        use Action::*;
+        match self {
+            Lookup { endpoint, .. }
+            | LookupUrl { endpoint, .. }
+            | Batch { endpoint, .. }
+            | Detect { endpoint, .. }
+            | SendQueued { endpoint }
+            | CheckLicense { endpoint }
+            | ShowStatement { endpoint }
+            | AcceptStatement { endpoint }
+            | DeclineStatement { endpoint }
+            | Withdraw { endpoint, .. }
+            | ChangeLicense { endpoint, .. }
+            | DisablePrivateKsn { endpoint }
+            | SwitchMode { endpoint, .. }
+            | PolicyMode { endpoint, .. }
+            | PolicyPublicDns { endpoint, .. }
+            | Task { endpoint, .. }
+            | UseProxy { endpoint, .. } => Some(endpoint),
+            Cut { link, .. } | Reconnect { link, .. } | Loss { link, .. } | Latency { link, .. } => {
+                match link {
+                    Link::EndpointProxy(i) | Link::EndpointKsn(i) => Some(i),
+                    Link::ProxyUpstream(_) => None,
+                }
+            }
+            Down { host } | Up { host } => match host {
+                Host::Endpoint(i) => Some(i),
+                Host::Proxy(_) => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The action in a world without endpoint `removed` (of `count`): `None` when it was that endpoint's,
+    /// else naming the same endpoint as before.
+    pub fn without_endpoint(&self, removed: usize, count: usize) -> Option<Self> {
+        let mut action = self.clone();
+        if let Some(index) = action.endpoint_mut() {
+            let resolved = super::model::pick(*index, count);
+            match resolved.cmp(&removed) {
+                std::cmp::Ordering::Equal => return None,
+                std::cmp::Ordering::Greater => *index = u8::try_from(resolved - 1).unwrap_or(u8::MAX),
+                std::cmp::Ordering::Less => *index = u8::try_from(resolved).unwrap_or(u8::MAX),
+            }
+        }
+        Some(action)
+    }
+}
+
 impl DnsFault {
     fn strategy() -> impl Strategy<Value = Self> {
         prop_oneof![
@@ -279,5 +332,22 @@ impl ServerFault {
             1 => (1u8..=120).prop_map(|seconds| Self::RateLimits { seconds }),
             1 => (1u32..=5000).prop_map(|ms| Self::Slow { ms }),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removing_an_endpoint_drops_its_actions_and_keeps_the_others_on_theirs() {
+        let lookup = |endpoint| Action::Lookup { endpoint, file: 0 };
+        assert_eq!(lookup(1).without_endpoint(1, 3), None);
+        assert_eq!(lookup(2).without_endpoint(1, 3), Some(lookup(1)));
+        assert_eq!(lookup(0).without_endpoint(1, 3), Some(lookup(0)));
+        // Index 2 in a world of 2 names the last endpoint (1): removing endpoint 0 leaves it at 0.
+        assert_eq!(lookup(2).without_endpoint(0, 2), Some(lookup(0)));
+        let proxy_down = Action::Down { host: Host::Proxy(0) };
+        assert_eq!(proxy_down.without_endpoint(0, 2), Some(proxy_down.clone()));
     }
 }

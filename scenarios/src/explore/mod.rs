@@ -162,6 +162,8 @@ pub enum ExploreError {
     },
     #[error("could not generate a schedule: {0}")]
     Generate(String),
+    #[error("every run of the first batch stopped at a step, so the world itself cannot run: {0}")]
+    WorldRefused(String),
     #[error("the suite ran but gave no result for {0}")]
     NoResult(String),
 }

@@ -90,6 +90,12 @@ pub fn when_steps(hosts: &Hosts, schedule: &[Planned]) -> Vec<WhenStep> {
         .collect()
 }
 
+/// The host an index names among `len`: past the last, the last (so that removing a host while shrinking
+/// leaves the actions on the hosts after it where they were; see [`Action::without_endpoint`]).
+pub fn pick(index: u8, len: usize) -> usize {
+    usize::from(index).min(len.saturating_sub(1))
+}
+
 fn quoted(name: &str) -> String {
     format!("\"{name}\"")
 }
@@ -106,7 +112,7 @@ impl Model<'_> {
     /// An endpoint that is up, by index.
     fn endpoint(&self, index: u8) -> Option<usize> {
         let n = self.hosts.endpoints.len();
-        let i = usize::from(index) % n.max(1);
+        let i = pick(index, n);
         (n > 0 && !self.down.contains(&self.hosts.endpoints[i].name)).then_some(i)
     }
 
@@ -121,16 +127,16 @@ impl Model<'_> {
         match link {
             Link::EndpointProxy(_) | Link::EndpointKsn(_) if endpoints.is_empty() => None,
             Link::EndpointProxy(i) => {
-                let e = &endpoints[usize::from(i) % endpoints.len()];
+                let e = &endpoints[pick(i, endpoints.len())];
                 Some((quoted(&e.name), quoted(e.behind.as_ref()?)))
             }
             Link::EndpointKsn(i) => {
-                let i = usize::from(i) % endpoints.len();
+                let i = pick(i, endpoints.len());
                 Some((self.name(i), ksn(self.private[i]).to_owned()))
             }
             Link::ProxyUpstream(_) if proxies.is_empty() => None,
             Link::ProxyUpstream(i) => {
-                let p = &proxies[usize::from(i) % proxies.len()];
+                let p = &proxies[pick(i, proxies.len())];
                 let upstream = p
                     .upstream
                     .as_deref()
@@ -146,7 +152,7 @@ impl Model<'_> {
             Host::Proxy(_) => self.hosts.proxies.iter().map(|p| &p.name).collect(),
         };
         let (Host::Endpoint(i) | Host::Proxy(i)) = host;
-        (!names.is_empty()).then(|| names[usize::from(i) % names.len()].clone())
+        (!names.is_empty()).then(|| names[pick(i, names.len())].clone())
     }
 
     /// The step for `action` if the model allows it now (and its effect on the model), else `None`.

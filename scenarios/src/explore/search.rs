@@ -20,22 +20,72 @@ use super::world_shape::{Hosts, WorldShape};
 use super::{ExploreError, ExploreOptions, ExploreOutcome, Finding, Progress, Start};
 use crate::suite::{SuiteOptions, run_suite, scenario_seed};
 
-/// A schedule before the model writes it down: the world's Given steps, its hosts, and what happens.
+/// A schedule before the model writes it down: the world, and what happens in it.
 #[derive(Debug, Clone)]
 struct Case {
-    given: Vec<String>,
-    hosts: Hosts,
+    world: CaseWorld,
     schedule: Vec<Planned>,
+}
+
+#[derive(Debug, Clone)]
+enum CaseWorld {
+    Generated(WorldShape),
+    /// The Given steps of the scenario explored around, and the hosts they name.
+    Written {
+        given: Vec<String>,
+        hosts: Hosts,
+    },
 }
 
 impl Case {
     fn scenario(&self, name: String, seed: u64) -> GeneratedScenario {
+        let (given, hosts) = match &self.world {
+            CaseWorld::Generated(shape) => (shape.given_steps(), shape.hosts()),
+            CaseWorld::Written { given, hosts } => (given.clone(), hosts.clone()),
+        };
         GeneratedScenario {
             name,
             seed,
-            given: self.given.clone(),
-            when: when_steps(&self.hosts, &self.schedule),
+            when: when_steps(&hosts, &self.schedule),
+            given,
         }
+    }
+
+    /// Smaller variants of it, each one change away, for the last pass of shrinking: a world without one
+    /// endpoint (and that endpoint's actions), plainer settings, one step fewer.
+    fn one_change_smaller(&self) -> Vec<Case> {
+        let mut smaller = Vec::new();
+        if let CaseWorld::Generated(shape) = &self.world {
+            let count = shape.endpoints.len();
+            for removed in (0..count).rev().filter(|_| count > 1) {
+                let mut world = shape.clone();
+                world.endpoints.remove(removed);
+                let schedule = self
+                    .schedule
+                    .iter()
+                    .filter_map(|planned| match planned {
+                        Planned::Generated(action) => {
+                            action.without_endpoint(removed, count).map(Planned::Generated)
+                        }
+                        written => Some(written.clone()),
+                    })
+                    .collect();
+                smaller.push(Case {
+                    world: CaseWorld::Generated(world),
+                    schedule,
+                });
+            }
+            smaller.extend(shape.plainer().into_iter().map(|world| Case {
+                world: CaseWorld::Generated(world),
+                schedule: self.schedule.clone(),
+            }));
+        }
+        for index in (0..self.schedule.len()).rev() {
+            let mut case = self.clone();
+            case.schedule.remove(index);
+            smaller.push(case);
+        }
+        smaller
     }
 }
 
@@ -48,6 +98,8 @@ struct Judged {
     exercised: Vec<String>,
     /// A step failed (the world refused what the model allowed): not a finding.
     refused: bool,
+    /// What the failing step or the error said.
+    said: Option<String>,
     error: bool,
 }
 
@@ -65,8 +117,7 @@ fn strategy(options: &ExploreOptions) -> BoxedStrategy<Case> {
             vec(Action::strategy(), steps),
         )
             .prop_map(|(shape, actions)| Case {
-                given: shape.given_steps(),
-                hosts: shape.hosts(),
+                world: CaseWorld::Generated(shape),
                 schedule: actions.into_iter().map(Planned::Generated).collect(),
             })
             .boxed(),
@@ -84,8 +135,10 @@ fn strategy(options: &ExploreOptions) -> BoxedStrategy<Case> {
                         }
                     }
                     Case {
-                        given: start.given.clone(),
-                        hosts: start.hosts.clone(),
+                        world: CaseWorld::Written {
+                            given: start.given.clone(),
+                            hosts: start.hosts.clone(),
+                        },
                         schedule,
                     }
                 })
@@ -147,9 +200,12 @@ impl Runner {
                     let requirement = f.requirement.as_ref()?.as_str().to_owned();
                     let rest = f.message.strip_prefix(&format!("{requirement} violated ("))?;
                     let (invariant, message) = rest.split_once("): ")?;
+                    // "Then every invariant holds" fails too, saying the same again.
+                    let message = message.split("; and a step failed: ").next().unwrap_or(message);
                     Some((requirement, invariant.to_owned(), message.to_owned()))
                 });
                 Ok(Judged {
+                    said: failure.map(|f| f.message.clone()),
                     refused: item.verdict == Verdict::Fail && violation.is_none(),
                     error: item.verdict == Verdict::Error,
                     violation,
@@ -179,7 +235,10 @@ pub async fn explore(
     options: &ExploreOptions,
     mut progress: impl FnMut(&Progress),
 ) -> Result<ExploreOutcome, ExploreError> {
-    let scratch = std::env::temp_dir().join(format!("ksnsim-explore-{}", std::process::id()));
+    // A folder per search: two searches in one process (tests, a library user) must not share a batch file.
+    static SEARCHES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let search_number = SEARCHES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let scratch = std::env::temp_dir().join(format!("ksnsim-explore-{}-{search_number}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(|source| ExploreError::Io {
         path: scratch.display().to_string(),
         source,
@@ -229,6 +288,10 @@ async fn search(
             trees.push(tree);
         }
         let judged = runner.run(&scenarios).await?;
+        if run == 0 && judged.iter().all(|j| j.refused || j.error) {
+            let said = judged.iter().find_map(|j| j.said.clone()).unwrap_or_default();
+            return Err(ExploreError::WorldRefused(said));
+        }
         for (scenario, result) in scenarios.iter().zip(&judged) {
             outcome
                 .coverage
@@ -288,7 +351,8 @@ async fn shrink_and_write(
     let (requirement, invariant, message) = found.judged.violation.clone().expect("a violation was found");
     let seed = found.scenario.seed;
     let started = Instant::now();
-    let mut tried: HashMap<String, bool> = HashMap::new();
+    // Each schedule as written, and whether it failed: the same text fails the same way (determinism).
+    let mut tried: HashMap<String, Option<(GeneratedScenario, Judged)>> = HashMap::new();
     let mut shrink_runs = 0u64;
     let mut best_case = tree.current();
     let mut best = (found.scenario.clone(), found.judged.clone());
@@ -299,14 +363,14 @@ async fn shrink_and_write(
         async |case: &Case, runs: &mut u64| -> Result<Option<(GeneratedScenario, Judged)>, ExploreError> {
             let scenario = case.scenario(name.clone(), seed);
             let key = scenario.text(&[]);
-            if tried.get(&key) == Some(&false) {
-                return Ok(None);
+            if let Some(known) = tried.get(&key) {
+                return Ok(known.clone());
             }
             *runs += 1;
             let judged = runner.run(std::slice::from_ref(&scenario)).await?.remove(0);
-            let fails = judged.violates(&requirement);
-            tried.insert(key, fails);
-            Ok(fails.then_some((scenario, judged)))
+            let failing = judged.violates(&requirement).then_some((scenario, judged));
+            tried.insert(key, failing.clone());
+            Ok(failing)
         };
 
     if tree.simplify() {
@@ -325,16 +389,22 @@ async fn shrink_and_write(
             }
         }
     }
-    // Each remaining step, last first: is it needed? (Proptest cannot drop a scenario's own When steps.)
-    let mut index = best_case.schedule.len();
-    while index > 0 && within(shrink_runs) {
-        index -= 1;
-        let mut case = best_case.clone();
-        case.schedule.remove(index);
-        if let Some(failing) = try_case(&case, &mut shrink_runs).await? {
-            best = failing;
-            best_case = case;
+    // Then one change at a time, until none helps: an endpoint fewer (with its actions; proptest's index
+    // shift would hand them to another), plainer settings, a step fewer (a scenario's own When steps too).
+    'smaller: while within(shrink_runs) {
+        for case in best_case.one_change_smaller() {
+            if !within(shrink_runs) {
+                break 'smaller;
+            }
+            if let Some(failing) = try_case(&case, &mut shrink_runs).await? {
+                best = failing;
+                best_case = case;
+                shown.best = Some(best_line(&best.1, best.0.step_count()));
+                progress(shown);
+                continue 'smaller;
+            }
         }
+        break;
     }
 
     let (scenario, judged) = best;
@@ -401,4 +471,70 @@ fn guarded_requirements() -> Vec<String> {
         .map(|i| i.requirement())
         .collect();
     ids.into_iter().map(str::to_owned).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_schedules(seed: u64, n: usize) -> Vec<String> {
+        let options = ExploreOptions::new("features", "out");
+        let strategy = strategy(&options);
+        let mut rng = seeded_runner(seed);
+        (0..n)
+            .map(|i| {
+                let case = strategy.new_tree(&mut rng).expect("a schedule").current();
+                case.scenario(run_name(i as u64), 0).text(&[])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_same_seed_generates_the_same_schedules_and_another_seed_others() {
+        let schedules = first_schedules(3, 16);
+        assert_eq!(schedules, first_schedules(3, 16));
+        assert_ne!(schedules, first_schedules(4, 16));
+        assert!(
+            schedules.iter().all(|s| s.contains("Given a Global KSN")),
+            "{schedules:?}"
+        );
+    }
+
+    #[test]
+    fn one_change_smaller_drops_an_endpoint_with_its_actions() {
+        let mut shape = WorldShape::strategy(3)
+            .new_tree(&mut seeded_runner(1))
+            .unwrap()
+            .current();
+        shape.endpoints.truncate(2);
+        while shape.endpoints.len() < 2 {
+            shape.endpoints.push(shape.endpoints[0].clone());
+        }
+        let case = Case {
+            world: CaseWorld::Generated(shape),
+            schedule: vec![
+                Planned::Generated(Action::Detect {
+                    endpoint: 0,
+                    threats: 1,
+                }),
+                Planned::Generated(Action::Detect {
+                    endpoint: 1,
+                    threats: 2,
+                }),
+            ],
+        };
+        let smaller = case.one_change_smaller();
+        let CaseWorld::Generated(first) = &smaller[0].world else {
+            unreachable!()
+        };
+        assert_eq!(first.endpoints.len(), 1, "the last endpoint goes first");
+        assert_eq!(
+            smaller[0].schedule,
+            [Planned::Generated(Action::Detect {
+                endpoint: 0,
+                threats: 1
+            })],
+            "its action went with it"
+        );
+    }
 }

@@ -103,6 +103,37 @@ impl WorldShape {
             .boxed()
     }
 
+    /// The same world with one setting plainer (a proxy fewer, no ttl or grace, an endpoint in extended mode
+    /// with default settings), for shrinking; only the variants that differ from it.
+    pub fn plainer(&self) -> Vec<Self> {
+        let mut variants = Vec::new();
+        let mut vary = |change: &dyn Fn(&mut Self)| {
+            let mut world = self.clone();
+            change(&mut world);
+            if world != *self {
+                variants.push(world);
+            }
+        };
+        vary(&|w| {
+            w.proxies = match w.proxies {
+                ProxyShape::Chained => ProxyShape::DistributionPoint,
+                _ => ProxyShape::Direct,
+            }
+        });
+        vary(&|w| w.ttl_seconds = None);
+        vary(&|w| w.stale_grace_seconds = None);
+        for i in 0..self.endpoints.len() {
+            vary(&|w| w.endpoints[i].mode = "extended");
+            vary(&|w| w.endpoints[i].behind_proxy = false);
+            vary(&|w| w.endpoints[i].private = false);
+            vary(&|w| w.endpoints[i].accepted = true);
+            vary(&|w| w.endpoints[i].direct_when_proxy_unavailable = false);
+            vary(&|w| w.endpoints[i].public_dns = true);
+            vary(&|w| w.endpoints[i].queue_capacity = None);
+        }
+        variants
+    }
+
     fn has_private(&self) -> bool {
         self.endpoints.iter().any(|e| e.private)
     }

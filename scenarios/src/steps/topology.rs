@@ -131,3 +131,12 @@ fn queue_capacity(world: &mut KsnWorld, name: String, capacity: usize) -> Result
     world.endpoint_mut(&name)?.queue_capacity = Some(capacity);
     Ok(())
 }
+
+/// A proxy that breaks one requirement on purpose (the conformance self-test's misbehaviours, e.g.
+/// `shared-cache`): for tests that show a scenario, an invariant or `ksnsim explore` catches it. Only test
+/// builds have them; elsewhere the world refuses to start and says so.
+#[given(regex = r#"^the KSN proxy "([^"]+)" misbehaves on purpose: "([a-z-]+)"$"#)]
+fn misbehaves(world: &mut KsnWorld, name: String, kind: String) -> Result<(), String> {
+    world.proxy_mut(&name)?.self_test_misbehaviour = Some(kind);
+    Ok(())
+}
