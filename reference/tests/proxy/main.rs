@@ -431,6 +431,11 @@ async fn px_cache_5_a_batch_is_answered_partly_from_cache_and_forwards_only_the_
         2,
         "a batch of cached objects costs nothing upstream"
     );
+    assert_eq!(
+        proxy.proxy.stats().hits,
+        1 + 4,
+        "every cached object of a batch counts as a hit: one in the first batch, four in the second"
+    );
 }
 
 #[tokio::test]
