@@ -107,3 +107,23 @@ Feature: KSN proxy under failure
     Then "ep2" gets an answer
     And "dp1" answered "ep2" from upstream
     And the Global KSN received 2 batch requests for 4 objects
+
+  @PX-STALE-1 @PX-CHAIN-1
+  Scenario: A stale verdict stands in when the proxy up the chain answers that the KSN is down
+    Given the KSN proxy "dp1" serves stale verdicts for 600 seconds
+    When "ep1" looks up the file "tool.exe"
+    And 2 minutes pass
+    And "as" is cut off from the Global KSN
+    And "ep2" looks up the file "tool.exe"
+    Then "ep2" gets an answer
+    And "dp1" answered "ep2" with a stale verdict
+
+  @PX-STALE-1
+  Scenario: A stale verdict does not stand in while the upstream answers
+    Given the KSN proxy "dp1" serves stale verdicts for 600 seconds
+    When "ep1" looks up the file "tool.exe"
+    And 2 minutes pass
+    And "ep2" looks up the file "tool.exe"
+    Then "ep2" gets an answer
+    And "dp1" answered "ep2" from upstream
+    And the Global KSN received 2 reputation requests for the file "tool.exe"
