@@ -109,3 +109,21 @@ Feature: Private KSN, tenants and license keys
     And 6 minutes pass
     Then the Global KSN received nothing from "teller"
     And "teller" reports "authentication error"
+
+  @EP-LIC-1
+  Scenario: Only a rejected license is an authentication error: a Private KSN that is down is not
+    When the Private KSN becomes unavailable
+    And "bank" looks up the file "ledger.xlsx"
+    Then the lookup of "bank" fails with "unavailable"
+    And "bank" reports "Extended"
+    When the Private KSN recovers
+    And "bank" looks up the file "ledger.xlsx"
+    Then "bank" gets an answer
+
+  @EP-LIC-1
+  Scenario: A license check the Private KSN rejects while the task runs is an authentication error too
+    When the license of "bank" changes to "LICENSE-NEW"
+    And "bank" checks its license
+    Then "bank" reports "authentication error"
+    When "bank" looks up the file "ledger.xlsx"
+    Then "bank" refuses the lookup itself

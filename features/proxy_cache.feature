@@ -51,6 +51,14 @@ Feature: KSN proxy caching
     Then "ep2" gets an answer
     And the Global KSN received 1 batch request for 2 objects
 
+  @PX-CACHE-5
+  Scenario: A batch whose every verdict is cached costs nothing upstream
+    When "ep1" looks up the files "a.dll", "b.dll" in one batch
+    And "ep2" looks up the files "b.dll", "a.dll" in one batch
+    Then "ep2" gets an answer
+    And "dp1" answered "ep2" from its cache
+    And the Global KSN received 1 batch request for 2 objects
+
   @PX-CACHE-6
   Scenario: Concurrent identical misses are coalesced into one upstream request
     When the Global KSN answers only after 800 milliseconds

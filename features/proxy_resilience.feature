@@ -86,3 +86,44 @@ Feature: KSN proxy under failure
     And "ep2" looks up the file "other.exe"
     Then the lookup of "ep2" fails with "upstream_unavailable"
     And the Global KSN received 1 reputation request
+
+  @PX-STALE-1
+  Scenario: A batch whose every object has a verdict, fresh or stale, stands in while the upstream is down
+    Given the KSN proxy "dp1" serves stale verdicts for 600 seconds
+    When "ep1" looks up the files "a.dll", "b.dll" in one batch
+    And 2 minutes pass
+    And "ep1" looks up the file "c.dll"
+    And "dp1" is cut off from "as"
+    And "ep2" looks up the files "a.dll", "b.dll", "c.dll" in one batch
+    Then "ep2" gets an answer
+    And "dp1" answered "ep2" with a stale verdict
+
+  @PX-STALE-1
+  Scenario: Stale verdicts do not stand in for a batch while the upstream is up
+    Given the KSN proxy "dp1" serves stale verdicts for 600 seconds
+    When "ep1" looks up the files "a.dll", "b.dll" in one batch
+    And 2 minutes pass
+    And "ep2" looks up the files "a.dll", "b.dll" in one batch
+    Then "ep2" gets an answer
+    And "dp1" answered "ep2" from upstream
+    And the Global KSN received 2 batch requests for 4 objects
+
+  @PX-STALE-1 @PX-CHAIN-1
+  Scenario: A stale verdict stands in when the proxy up the chain answers that the KSN is down
+    Given the KSN proxy "dp1" serves stale verdicts for 600 seconds
+    When "ep1" looks up the file "tool.exe"
+    And 2 minutes pass
+    And "as" is cut off from the Global KSN
+    And "ep2" looks up the file "tool.exe"
+    Then "ep2" gets an answer
+    And "dp1" answered "ep2" with a stale verdict
+
+  @PX-STALE-1
+  Scenario: A stale verdict does not stand in while the upstream answers
+    Given the KSN proxy "dp1" serves stale verdicts for 600 seconds
+    When "ep1" looks up the file "tool.exe"
+    And 2 minutes pass
+    And "ep2" looks up the file "tool.exe"
+    Then "ep2" gets an answer
+    And "dp1" answered "ep2" from upstream
+    And the Global KSN received 2 reputation requests for the file "tool.exe"

@@ -289,7 +289,30 @@ fn retry_after(answer: &Answer) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::agent::consent::Consent;
+    use crate::agent::policy::Policy;
+    use crate::agent::queue::StatisticsQueue;
     use crate::agent::settings::tests::settings;
+    use crate::protocol::StatementVersion;
+    use crate::verdict_cache::Cache;
+
+    /// An agent that may send everything: extended mode, Statement 1 accepted, task running.
+    fn sending(restricted_until: Option<Instant>) -> AgentState {
+        AgentState {
+            local: settings(),
+            policy: Policy::default(),
+            effective: settings(),
+            consent: Consent::Accepted {
+                version: StatementVersion(1),
+                offered: None,
+            },
+            task: TaskState::Running,
+            queue: StatisticsQueue::new(10),
+            verdicts: Cache::new(10, Duration::ZERO),
+            last_success: None,
+            restricted_until,
+        }
+    }
 
     #[test]
     fn ep_proxy_1_direct_only_when_allowed() {
@@ -304,5 +327,27 @@ mod tests {
         s.proxy.direct_when_unavailable = true;
         assert_eq!(routes(&s).len(), 2);
         assert_eq!(routes(&s)[1], Route::Direct(s.servers.global.clone()));
+    }
+
+    #[test]
+    fn ep_rate_1_a_retry_after_holds_calls_back_until_its_instant_and_no_longer() {
+        let now = Instant::now();
+        let until = now + Duration::from_secs(30);
+        let state = sending(Some(until));
+        for purpose in [Purpose::Lookup, Purpose::Statistics, Purpose::LicenseCheck] {
+            match admit(&state, purpose, now) {
+                Err(AgentError::Restricted(left)) => assert_eq!(left, Duration::from_secs(30), "{purpose:?}"),
+                other => panic!("{purpose:?} during a Retry-After: {other:?}"),
+            }
+            assert!(
+                admit(&state, purpose, until).is_ok(),
+                "{purpose:?} at the instant the Retry-After ends"
+            );
+            assert!(
+                admit(&state, purpose, until + Duration::from_millis(1)).is_ok(),
+                "{purpose:?} after the Retry-After"
+            );
+        }
+        assert!(admit(&sending(None), Purpose::Statistics, now).is_ok());
     }
 }

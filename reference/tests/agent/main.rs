@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use ksnsim_mocks::{MockDns, MockKsn, Running, TestPki, Validity};
 use ksnsim_reference::agent::{
-    AgentConfig, AgentDeps, AgentSettings, DnsSettings, EndpointAgent, KsnChoice, KsnServers, MemoryStore,
-    Participation, ProxyUse,
+    AgentConfig, AgentDeps, AgentError, AgentSettings, DnsSettings, EndpointAgent, KsnChoice, KsnServers,
+    MemoryStore, Participation, ProxyUse,
 };
 use ksnsim_reference::clock::{ManualClock, SharedClock};
 use ksnsim_reference::net::RealNet;
@@ -161,4 +161,40 @@ async fn ep_dns_2_an_answer_pointing_elsewhere_fails_tls_and_sends_nothing() {
     );
     assert_eq!(impostor.log().len(), 0, "no request data reached the impostor");
     assert_eq!(world.ksn.log().len(), 0);
+}
+
+/// A loopback port with nothing listening on it (bound, then released).
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn ep_proxy_1_a_failed_direct_attempt_is_not_reported_as_the_proxy_being_unavailable() {
+    let world = loopback().await;
+    let agent = agent(&world, false);
+    agent.accept_statement(StatementVersion(1)).unwrap();
+    agent.start_task().unwrap();
+    let mut settings = agent.local_settings();
+    settings.proxy = ProxyUse {
+        enabled: true,
+        address: Some(format!("http://127.0.0.1:{}", closed_port()).parse().unwrap()),
+        direct_when_unavailable: true,
+    };
+    settings.servers.global = format!("https://{KSN_NAME}:{}", closed_port()).parse().unwrap();
+    agent.set_settings(settings).unwrap();
+    let err = agent.lookup(file(3)).await.unwrap_err();
+    assert!(
+        matches!(err, AgentError::Transport(_)),
+        "the proxy was down and the direct attempt that was allowed failed too: the last failure is the \
+         direct one, not \"the proxy is unavailable and direct use is not allowed\"; got: {err}"
+    );
+    assert_eq!(
+        world.dns.log().len(),
+        1,
+        "the direct attempt resolved the KSN name"
+    );
 }

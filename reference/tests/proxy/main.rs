@@ -274,6 +274,13 @@ async fn px_fwd_1_upstream_answers_that_break_the_contract_become_502_and_are_no
         .expect(2)
         .mount(&upstream)
         .await;
+    // A status the contract has (503), but a load balancer's page instead of a contract error body.
+    Mock::given(method("GET"))
+        .and(path_regex("^/v1/reputation/file/0+3$"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("<h1>Service Unavailable</h1>"))
+        .expect(2)
+        .mount(&upstream)
+        .await;
     Mock::given(method("GET"))
         .and(path("/v1/ping"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(r#"{"ksn":"galactic"}"#, "application/json"))
@@ -281,7 +288,7 @@ async fn px_fwd_1_upstream_answers_that_break_the_contract_become_502_and_are_no
         .mount(&upstream)
         .await;
     let proxy = Proxy::start(&upstream.uri().parse().unwrap()).await;
-    for object in [file(1), file(1), file(2), file(2)] {
+    for object in [file(1), file(1), file(2), file(2), file(3), file(3)] {
         let answer = proxy.send(lookup(&object)).await;
         assert_eq!(
             status_and_code(&answer),
@@ -430,6 +437,11 @@ async fn px_cache_5_a_batch_is_answered_partly_from_cache_and_forwards_only_the_
         ksn.mock.log().len(),
         2,
         "a batch of cached objects costs nothing upstream"
+    );
+    assert_eq!(
+        proxy.proxy.stats().hits,
+        1 + 4,
+        "every cached object of a batch counts as a hit: one in the first batch, four in the second"
     );
 }
 
