@@ -44,7 +44,10 @@ fn ticket(test: &str, planted: bool) -> PathBuf {
 }
 
 fn explore_options(ticket: &Path, out: &str) -> ExploreOptions {
-    let mut options = ExploreOptions::new(features_dir(), ticket.parent().expect("the ticket is in a folder").join(out));
+    let mut options = ExploreOptions::new(
+        features_dir(),
+        ticket.parent().expect("the ticket is in a folder").join(out),
+    );
     options.start = Start::Around(read_scenario(ticket, 2).expect("the ticket's scenario is at line 2"));
     options.budget = None;
     options.max_runs = Some(200);
