@@ -208,9 +208,9 @@ impl Action {
         ];
         prop_oneof![
             6 => seconds.prop_map(|seconds| Self::Pass { seconds }),
-            6 => (endpoint(), 0u8..4).prop_map(|(endpoint, file)| Self::Lookup { endpoint, file }),
+            10 => (endpoint(), 0u8..4).prop_map(|(endpoint, file)| Self::Lookup { endpoint, file }),
             1 => (endpoint(), 0u8..3).prop_map(|(endpoint, site)| Self::LookupUrl { endpoint, site }),
-            2 => (endpoint(), 0u8..4, 2u8..=5)
+            3 => (endpoint(), 0u8..4, 2u8..=5)
                 .prop_map(|(endpoint, first, count)| Self::Batch { endpoint, first, count }),
             4 => (endpoint(), 1u8..=5).prop_map(|(endpoint, threats)| Self::Detect { endpoint, threats }),
             3 => endpoint().prop_map(|endpoint| Self::SendQueued { endpoint }),
@@ -329,7 +329,7 @@ impl ServerFault {
             1 => Just(Self::Garbage),
             1 => Just(Self::ClosesMidAnswer),
             1 => Just(Self::StopsAnswering),
-            1 => (1u8..=120).prop_map(|seconds| Self::RateLimits { seconds }),
+            2 => (1u8..=120).prop_map(|seconds| Self::RateLimits { seconds }),
             1 => (1u32..=5000).prop_map(|ms| Self::Slow { ms }),
         ]
     }

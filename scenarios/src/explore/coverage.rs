@@ -11,8 +11,11 @@ pub const NO_FAULT: &str = "no fault";
 pub struct Coverage {
     /// Runs per (requirement, fault kind).
     cells: BTreeMap<(String, String), u64>,
+    /// Runs per requirement, whatever the faults.
+    totals: BTreeMap<String, u64>,
     requirements: BTreeSet<String>,
     faults: BTreeSet<String>,
+    runs: u64,
 }
 
 impl Coverage {
@@ -25,8 +28,10 @@ impl Coverage {
         for fault in &faults {
             self.faults.insert((*fault).to_owned());
         }
+        self.runs += 1;
         for requirement in exercised {
             self.requirements.insert(requirement.clone());
+            *self.totals.entry(requirement.clone()).or_default() += 1;
             for fault in &faults {
                 *self
                     .cells
@@ -48,11 +53,17 @@ impl Coverage {
             .unwrap_or(0)
     }
 
-    /// The matrix as a Markdown table: a row per requirement, a column per fault kind, runs in each cell.
+    /// Runs in which `requirement` had something to judge, under any faults.
+    pub fn total(&self, requirement: &str) -> u64 {
+        self.totals.get(requirement).copied().unwrap_or(0)
+    }
+
+    /// The matrix as a Markdown table: a row per requirement, its runs of all, then a column per fault kind.
     pub fn markdown(&self) -> String {
         let faults: Vec<&String> = self.faults.iter().collect();
         let mut out = format!(
-            "| requirement | {} |\n|---|{}\n",
+            "| requirement | runs (of {}) | {} |\n|---|---:|{}\n",
+            self.runs,
             faults.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" | "),
             "---:|".repeat(faults.len())
         );
@@ -64,7 +75,11 @@ impl Coverage {
                     n => n.to_string(),
                 })
                 .collect();
-            out.push_str(&format!("| {requirement} | {} |\n", cells.join(" | ")));
+            out.push_str(&format!(
+                "| {requirement} | {} | {} |\n",
+                self.total(requirement),
+                cells.join(" | ")
+            ));
         }
         out
     }
@@ -82,7 +97,7 @@ impl Coverage {
                 (r.clone(), cells.into())
             })
             .collect();
-        serde_json::json!({ "faults": self.faults, "runs": rows })
+        serde_json::json!({ "runs": self.runs, "faults": self.faults, "exercised": self.totals, "by_fault": rows })
     }
 }
 
@@ -99,7 +114,9 @@ mod tests {
         assert_eq!(coverage.runs("EP-STAT-1", NO_FAULT), 1);
         assert_eq!(coverage.runs("EP-DNS-1", "crash"), 0);
         let table = coverage.markdown();
-        assert!(table.contains("| EP-DNS-1 | - | - | 1 |"), "{table}");
-        assert_eq!(coverage.to_json()["runs"]["EP-STAT-1"]["crash"], 1);
+        assert!(table.contains("| EP-DNS-1 | 1 | - | - | 1 |"), "{table}");
+        assert!(table.starts_with("| requirement | runs (of 2) |"), "{table}");
+        assert_eq!(coverage.total("EP-STAT-1"), 2);
+        assert_eq!(coverage.to_json()["by_fault"]["EP-STAT-1"]["crash"], 1);
     }
 }

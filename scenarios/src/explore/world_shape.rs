@@ -227,7 +227,7 @@ impl WorldShape {
 impl EndpointShape {
     fn strategy() -> impl Strategy<Value = Self> {
         let mode = prop_oneof![
-            4 => Just("extended"),
+            6 => Just("extended"),
             1 => Just("basic"),
             1 => Just("save-to-file"),
             1 => Just("off"),
