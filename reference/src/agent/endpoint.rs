@@ -38,12 +38,19 @@ pub struct AgentDeps {
     pub observer: SharedObserver,
 }
 
-/// What survives a restart.
+/// What survives a restart: consent, the task, queued statistics, and the device's own settings and the last
+/// policy it received (a device that was switched to Basic mode, or put under a policy, stays so after a
+/// restart; found by `ksnsim explore`, kept in `features/regressions/13-settings-and-policy-survive-a-restart.feature`).
 #[derive(Debug, Serialize, Deserialize)]
 struct Persisted {
     consent: Consent,
     task: TaskState,
     queue: StatisticsQueue,
+    /// Absent in a store written before settings were kept: the configuration's apply then.
+    #[serde(default)]
+    settings: Option<AgentSettings>,
+    #[serde(default)]
+    policy: Option<Policy>,
 }
 
 pub(crate) struct AgentState {
@@ -84,13 +91,17 @@ impl EndpointAgent {
                 consent: Consent::AwaitingStatement,
                 task: TaskState::Stopped,
                 queue: StatisticsQueue::new(config.queue_capacity),
+                settings: None,
+                policy: None,
             },
         };
         let now = Instant::now();
+        let local = persisted.settings.unwrap_or_else(|| config.settings.clone());
+        let policy = persisted.policy.unwrap_or(config.policy);
         let state = AgentState {
-            effective: config.policy.apply(&config.settings),
-            local: config.settings.clone(),
-            policy: config.policy,
+            effective: policy.apply(&local),
+            local,
+            policy,
             consent: persisted.consent,
             task: persisted.task,
             queue: persisted.queue,
@@ -134,6 +145,8 @@ impl EndpointAgent {
             consent: state.consent,
             task: state.task,
             queue: state.queue.clone(),
+            settings: Some(state.local.clone()),
+            policy: Some(state.policy),
         };
         let bytes =
             serde_json::to_vec(&document).map_err(|err| AgentError::Store(std::io::Error::other(err)))?;
