@@ -67,6 +67,9 @@ pub struct EndpointShape {
     pub mode: &'static str,
     pub behind_proxy: bool,
     pub private: bool,
+    /// Its license with Private KSN, of [`LICENSES`]: tenants side by side behind one proxy, one of them
+    /// perhaps not registered (yet).
+    pub license: u8,
     pub accepted: bool,
     pub direct_when_proxy_unavailable: bool,
     pub public_dns: bool,
@@ -126,6 +129,7 @@ impl WorldShape {
             vary(&|w| w.endpoints[i].mode = "extended");
             vary(&|w| w.endpoints[i].behind_proxy = false);
             vary(&|w| w.endpoints[i].private = false);
+            vary(&|w| w.endpoints[i].license = 0);
             vary(&|w| w.endpoints[i].accepted = true);
             vary(&|w| w.endpoints[i].direct_when_proxy_unavailable = false);
             vary(&|w| w.endpoints[i].public_dns = true);
@@ -235,21 +239,24 @@ impl EndpointShape {
         (
             mode,
             any::<bool>(),
-            prop::bool::weighted(0.3),
+            (prop::bool::weighted(0.4), 0u8..3),
             prop::bool::weighted(0.85),
             prop::bool::weighted(0.3),
             prop::bool::weighted(0.8),
             prop_oneof![3 => Just(None), 1 => (1u8..=20).prop_map(Some)],
         )
             .prop_map(
-                |(mode, behind_proxy, private, accepted, direct, public_dns, queue_capacity)| Self {
-                    mode,
-                    behind_proxy,
-                    private,
-                    accepted,
-                    direct_when_proxy_unavailable: direct,
-                    public_dns,
-                    queue_capacity,
+                |(mode, behind_proxy, (private, license), accepted, direct, public_dns, queue_capacity)| {
+                    Self {
+                        mode,
+                        behind_proxy,
+                        private,
+                        license,
+                        accepted,
+                        direct_when_proxy_unavailable: direct,
+                        public_dns,
+                        queue_capacity,
+                    }
                 },
             )
     }
@@ -262,7 +269,10 @@ impl EndpointShape {
             .map(|p| format!(" behind \"{p}\""))
             .unwrap_or_default();
         let private = if self.private {
-            format!(" using Private KSN with license \"{}\"", LICENSES[0])
+            format!(
+                " using Private KSN with license \"{}\"",
+                LICENSES[usize::from(self.license) % LICENSES.len()]
+            )
         } else {
             String::new()
         };
@@ -300,6 +310,7 @@ mod tests {
             mode: "extended",
             behind_proxy,
             private,
+            license: 0,
             accepted: true,
             direct_when_proxy_unavailable: false,
             public_dns: true,
