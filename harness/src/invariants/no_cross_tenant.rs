@@ -1,5 +1,9 @@
-//! PX-CACHE-4: one tenant never gets another's answer. A lookup answered 200 to an endpoint whose license the
-//! Private KSN has never registered can only have come from someone else's cache entry.
+//! PX-CACHE-4: one tenant never gets another's answer. A lookup a proxy answered 200 to an endpoint whose
+//! license the Private KSN has never registered can only have come from someone else's cache entry.
+//!
+//! Only proxies' answers are judged: a KSN server answers from no cache, and its own 200 to an unregistered
+//! tenant (the mock's `garbage` fault answers 200 to everyone) is no cross-tenant answer. Found by
+//! `ksnsim explore`, kept in `features/regressions/13-garbage-is-not-a-cross-tenant-answer.feature`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,7 +37,10 @@ impl Invariant for NoCrossTenantAnswers {
                     peer,
                     exchange,
                     request,
-                } if facts.is_endpoint(peer) && request.path.starts_with("/v1/reputation") => {
+                } if facts.proxies.contains_key(server)
+                    && facts.is_endpoint(peer)
+                    && request.path.starts_with("/v1/reputation") =>
+                {
                     asked.insert((server.as_str(), *exchange), request.tenant.as_deref());
                 }
                 SimEventKind::ServerAnswer {
@@ -64,8 +71,8 @@ impl Invariant for NoCrossTenantAnswers {
 
     fn exercised(&self, facts: &WorldFacts, events: &[SimEvent]) -> bool {
         events.iter().any(|e| {
-            matches!(&e.what, SimEventKind::ServerRequest { peer, request, .. }
-                if facts.is_endpoint(peer) && request.tenant.is_some())
+            matches!(&e.what, SimEventKind::ServerRequest { server, peer, request, .. }
+                if facts.proxies.contains_key(server) && facts.is_endpoint(peer) && request.tenant.is_some())
         })
     }
 }

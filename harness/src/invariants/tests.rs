@@ -225,6 +225,15 @@ fn px_cache_4_a_200_to_an_unregistered_tenant_is_caught() {
         at(1, answer("dp", "bank", 0, 401)),
     ];
     assert_eq!(check(&invariant, &facts, &refused), None);
+    // A KSN server's own 200 (its garbage fault answers 200 to anyone) came from no cache.
+    let from_the_server = [
+        at(
+            0,
+            server_request("ksn-private", "bank", 0, lookup("0000000000000000")),
+        ),
+        at(1, answer("ksn-private", "bank", 0, 200)),
+    ];
+    assert_eq!(check(&invariant, &facts, &from_the_server), None);
 }
 
 #[test]
