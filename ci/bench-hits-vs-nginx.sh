@@ -2,7 +2,9 @@
 # Side by side: cache hits through ksn-proxy and through nginx (the careful adapter), the same mock upstream,
 # wrk on loopback, 2 interleaved rounds at 8 and 64 connections. Needs: nginx, wrk (Debian packages) and
 # `cargo build --release -p ksnsim-mocks -p ksnsim-reference --bins`. Run it from an empty folder (it writes
-# ./pki and logs there). A stopgap until `ksnsim bench proxy` (issue 15).
+# ./pki and logs there). Kept beside `ksnsim bench proxy` as an outside cross-check: wrk is a C load generator
+# in a process of its own, so its hit figures tell whether ksnsim's own generator (in ksnsim's process, beside
+# the mock) flatters or hides a proxy (README, Benchmarks).
 set -u
 M=$(cd "$(dirname "$0")/.." && pwd)
 setsid $M/target/release/ksn-mock --global 127.0.0.1:18443 --pki ./pki > mock.log 2>&1 &

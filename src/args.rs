@@ -224,6 +224,39 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// KSN load against proxies on loopback (started in turn, interleaved rounds): requests/s, latency
+    /// percentiles, upstream requests per client request, memory per cached entry.
+    Proxy(BenchProxyArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct BenchProxyArgs {
+    /// A proxy to measure, as NAME=CMD with placeholders {listen}, {upstream} and {ca}, e.g.
+    /// 'nginx=bash conformance/nginx/careful.sh {listen} {upstream} {ca}'; repeat for more. Default: the
+    /// reference ksn-proxy found next to ksnsim or on PATH.
+    #[arg(long = "proxy-cmd", value_name = "NAME=CMD")]
+    pub proxy_cmds: Vec<String>,
+    /// Connection counts, comma-separated: each workload runs at each.
+    #[arg(long, default_value = "8,64")]
+    pub connections: String,
+    /// How long each measurement loads its target, e.g. 5s, 500ms.
+    #[arg(long, default_value = "5s")]
+    pub duration: String,
+    /// Rounds over every target (the table shows medians).
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// Workloads, comma-separated: hits, warm, misses, batch, private.
+    #[arg(long, default_value = "hits,warm,batch,misses,private")]
+    pub workloads: String,
+    /// Objects of the warm set (warm, batch, and private for each tenant).
+    #[arg(long, default_value_t = 10_000)]
+    pub warm_objects: usize,
+    /// Write bench.json and bench.md into this folder.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Folder for ksnsim's CA (ca.pem), the {ca} of the proxy commands.
+    #[arg(long, default_value = "reports/out/bench-pki")]
+    pub pki: PathBuf,
 }
 
 /// `--gate must|should|all`.

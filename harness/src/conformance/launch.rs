@@ -79,6 +79,14 @@ impl LaunchedProxy {
         }
     }
 
+    /// The process group of a proxy started as a command (its leader's pid); `None` in-process.
+    pub(crate) fn process_group(&self) -> Option<i32> {
+        match &self.kept {
+            Kept::Process { group, .. } => group.pgid(),
+            Kept::InProcess(_) => None,
+        }
+    }
+
     /// Stops the process group (SIGTERM, then SIGKILL) or the in-process server, waiting a bounded while.
     pub(crate) async fn stop(self) {
         match self.kept {

@@ -57,7 +57,6 @@ impl ProcessGroup {
     }
 
     /// The group's id, while it may still have members.
-    #[cfg(test)]
     pub(crate) fn pgid(&self) -> Option<i32> {
         self.pgid.map(Pid::as_raw_nonzero).map(i32::from)
     }
@@ -106,18 +105,19 @@ impl ProcessGroup {
 
 /// How many processes of group `pgid` are running (not zombies), from `/proc`; `None` without a `/proc`.
 pub(crate) fn live_members(pgid: i32) -> Option<usize> {
+    running_members(pgid).map(|members| members.len())
+}
+
+/// The pids of the processes of group `pgid` that are running (not zombies), from `/proc`; `None` without a
+/// `/proc`. The benchmark reads their memory; stopping counts them.
+pub(crate) fn running_members(pgid: i32) -> Option<Vec<i32>> {
     let entries = std::fs::read_dir("/proc").ok()?;
-    let mut live = 0;
+    let mut live = Vec::new();
     for entry in entries.flatten() {
         // Only the numeric entries are processes; one that exits meanwhile simply has no stat any more.
-        if !entry
-            .file_name()
-            .to_string_lossy()
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-        {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
             continue;
-        }
+        };
         let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
             continue;
         };
@@ -125,7 +125,7 @@ pub(crate) fn live_members(pgid: i32) -> Option<usize> {
             && group == pgid
             && !matches!(state, 'Z' | 'X')
         {
-            live += 1;
+            live.push(pid);
         }
     }
     Some(live)

@@ -89,6 +89,11 @@ impl Upstream {
         })
     }
 
+    /// Where the server listens (the benchmark loads it directly, to measure its own rate).
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// Before a check: no fault, an empty log, and the server up.
     pub(crate) async fn reset(&self) -> io::Result<()> {
         self.mock.set_fault(None);

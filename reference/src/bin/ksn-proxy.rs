@@ -76,7 +76,9 @@ fn configure(args: &Args) -> Result<(ProxyConfig, Option<std::sync::Arc<rustls::
     if config.server.max_connections.is_none()
         && let Some(limit) = open_file_limit()
     {
-        config.server.max_connections = Some(ProxyConfig::max_connections_for(limit));
+        // Each kept idle upstream connection holds a descriptor too.
+        let pooled = u64::try_from(config.upstream_pool.max_idle).unwrap_or(u64::MAX);
+        config.server.max_connections = Some(ProxyConfig::max_connections_for(limit.saturating_sub(pooled)));
     }
     let trust = match &args.ca {
         Some(path) => {

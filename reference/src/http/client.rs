@@ -1,8 +1,9 @@
 //! A one-request HTTP/1.1 client over [`Net`]: connect, TLS handshake (verifying chain and host name),
 //! send, read the whole answer, all within one time bound. Every failure says which step failed.
 //!
-//! One connection per request: simulated TCP has no retransmission, so a partition kills a connection for
-//! good, and a fresh connection per exchange makes retries simple and correct.
+//! One connection per request by default: simulated TCP has no retransmission, so a partition kills a
+//! connection for good, and a fresh connection per exchange makes retries simple and correct. A client
+//! [`with_pool`](HttpClient::with_pool) keeps idle keep-alive connections for lookups (see `pool`).
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request};
@@ -19,6 +20,7 @@ use std::time::Duration;
 use tokio_rustls::TlsConnector;
 
 use super::answer::Answer;
+use super::pool::{ConnectionPool, PoolBounds, PooledConnection};
 use crate::net::{BoxConnection, SharedNet};
 
 /// Where a server is: `http://host:port` or `https://host:port`.
@@ -144,13 +146,15 @@ impl ClientError {
     }
 }
 
-/// Sends one request per connection, within `timeout` for the whole exchange.
+/// Sends one request per connection (or, with a pool, lookups on kept connections), within `timeout` for the
+/// whole exchange.
 #[derive(Clone)]
 pub struct HttpClient {
     net: SharedNet,
     tls: Option<TlsConnector>,
     timeout: Duration,
     max_answer_bytes: usize,
+    pool: Option<Arc<ConnectionPool>>,
 }
 
 impl HttpClient {
@@ -160,7 +164,14 @@ impl HttpClient {
             tls: trust.map(TlsConnector::from),
             timeout,
             max_answer_bytes: 4 * crate::protocol::MAX_BODY_BYTES,
+            pool: None,
         }
+    }
+
+    /// Keeps up to `bounds.max_idle` idle connections for the lookups of [`send`](Self::send) (0: none).
+    pub fn with_pool(mut self, bounds: PoolBounds) -> Self {
+        self.pool = ConnectionPool::new(bounds).map(Arc::new);
+        self
     }
 
     pub fn timeout(&self) -> Duration {
@@ -170,6 +181,9 @@ impl HttpClient {
     /// Resolves `server.host` through the [`Net`](crate::net::Net) and sends to the first address that connects.
     pub async fn send(&self, server: &ServerUrl, request: OutgoingRequest) -> Result<Answer, ClientError> {
         self.bounded(server, async {
+            if let Some(answer) = self.send_reused(server, &request).await {
+                return answer;
+            }
             let addrs = self
                 .net
                 .resolve(&server.host, server.port)
@@ -226,6 +240,29 @@ impl HttpClient {
             })
     }
 
+    /// A lookup on an idle pooled connection: `None` when there is none (or no pool, or not a lookup), or when
+    /// the kept connection failed under it (the caller then sends it on a fresh one; a lookup may be repeated).
+    async fn send_reused(
+        &self,
+        server: &ServerUrl,
+        request: &OutgoingRequest,
+    ) -> Option<Result<Answer, ClientError>> {
+        let pool = self.pool.as_ref()?;
+        let lookup = request.method == Method::GET
+            || (request.method == Method::POST && request.path_and_query == "/v1/reputation/batch");
+        if !lookup {
+            return None;
+        }
+        let mut kept = pool.take(server)?;
+        kept.sender.ready().await.ok()?;
+        let answer = self
+            .send_on(&mut kept.sender, server, request.clone())
+            .await
+            .ok()?;
+        pool.put(server, kept);
+        Some(Ok(answer))
+    }
+
     async fn exchange(
         &self,
         stream: BoxConnection,
@@ -233,43 +270,57 @@ impl HttpClient {
         request: OutgoingRequest,
     ) -> Result<Answer, ClientError> {
         let stream = self.secure(stream, server).await?;
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|source| ClientError::Http {
+                server: server.clone(),
+                source,
+            })?;
+        let driver = tokio::spawn(async move {
+            // The connection ends with the exchange (or leaves the pool); its error surfaces through the sender.
+            let _ = connection.await;
+        });
+        let mut connection = PooledConnection { sender, driver };
+        let answer = self.send_on(&mut connection.sender, server, request).await;
+        // Without a pool (or after a failure) the connection is dropped here, which stops its driver.
+        if let (Ok(_), Some(pool)) = (&answer, &self.pool) {
+            pool.put(server, connection);
+        }
+        answer
+    }
+
+    /// Sends `request` on `sender` and reads the whole answer.
+    async fn send_on(
+        &self,
+        sender: &mut hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+        server: &ServerUrl,
+        request: OutgoingRequest,
+    ) -> Result<Answer, ClientError> {
         let http = |source| ClientError::Http {
             server: server.clone(),
             source,
         };
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        let response = sender
+            .send_request(self.build(server, request))
             .await
             .map_err(http)?;
-        let driver = tokio::spawn(async move {
-            // The connection ends with the exchange; its error, if any, surfaces through the sender.
-            let _ = connection.await;
-        });
-        let answer = async {
-            let response = sender
-                .send_request(self.build(server, request))
-                .await
-                .map_err(http)?;
-            let (parts, body) = response.into_parts();
-            let body = Limited::new(body, self.max_answer_bytes)
-                .collect()
-                .await
-                .map_err(|err| match err.downcast::<hyper::Error>() {
-                    Ok(source) => http(*source),
-                    Err(_) => ClientError::AnswerTooLarge {
-                        server: server.clone(),
-                        limit: self.max_answer_bytes,
-                    },
-                })?;
-            Ok(Answer {
-                status: parts.status,
-                headers: parts.headers,
-                body: body.to_bytes(),
-                cut_after: None,
-            })
-        }
-        .await;
-        driver.abort();
-        answer
+        let (parts, body) = response.into_parts();
+        let body = Limited::new(body, self.max_answer_bytes)
+            .collect()
+            .await
+            .map_err(|err| match err.downcast::<hyper::Error>() {
+                Ok(source) => http(*source),
+                Err(_) => ClientError::AnswerTooLarge {
+                    server: server.clone(),
+                    limit: self.max_answer_bytes,
+                },
+            })?;
+        Ok(Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body: body.to_bytes(),
+            cut_after: None,
+        })
     }
 
     async fn secure(&self, stream: BoxConnection, server: &ServerUrl) -> Result<BoxConnection, ClientError> {
@@ -315,6 +366,97 @@ impl HttpClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::{Handler, IncomingRequest, Shutdown, json_answer, serve};
+    use crate::net::{Net, RealNet};
+    use std::collections::BTreeSet;
+    use std::sync::Mutex;
+
+    /// A server that answers 200 and notes the client port of every request (one port per connection).
+    #[derive(Default)]
+    struct Ports(Mutex<Vec<u16>>);
+
+    #[async_trait::async_trait]
+    impl Handler for Ports {
+        async fn handle(&self, request: IncomingRequest) -> Answer {
+            self.0.lock().unwrap().push(request.peer.port());
+            json_answer(200, "{}".to_owned())
+        }
+    }
+
+    async fn connections_used(client: &HttpClient, requests: Vec<OutgoingRequest>) -> (usize, usize) {
+        connections_used_at(client, "127.0.0.1:0".parse().unwrap(), requests)
+            .await
+            .0
+    }
+
+    /// Serves on `addr` for `requests`, then stops (closing every connection): (requests, connections) and the
+    /// address served on.
+    async fn connections_used_at(
+        client: &HttpClient,
+        addr: SocketAddr,
+        requests: Vec<OutgoingRequest>,
+    ) -> ((usize, usize), SocketAddr) {
+        let listener = RealNet.listen(addr).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server: ServerUrl = format!("http://{addr}").parse().unwrap();
+        let ports = Arc::new(Ports::default());
+        let (stop, shutdown) = Shutdown::new();
+        let serving = tokio::spawn(serve(listener, None, ports.clone(), Default::default(), shutdown));
+        let count = requests.len();
+        for request in requests {
+            assert!(client.send(&server, request).await.unwrap().status.is_success());
+        }
+        let _ = stop.send(true);
+        let _ = serving.await;
+        let seen = ports.0.lock().unwrap().clone();
+        assert_eq!(seen.len(), count);
+        (
+            (seen.len(), seen.into_iter().collect::<BTreeSet<_>>().len()),
+            addr,
+        )
+    }
+
+    fn lookups(n: usize) -> Vec<OutgoingRequest> {
+        (0..n)
+            .map(|i| OutgoingRequest::get(format!("/v1/reputation/file/{i:064x}")))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn without_a_pool_every_request_gets_a_connection_of_its_own() {
+        let client = HttpClient::new(RealNet::shared(), None, Duration::from_secs(5));
+        assert_eq!(connections_used(&client, lookups(3)).await, (3, 3));
+    }
+
+    #[tokio::test]
+    async fn with_a_pool_lookups_reuse_one_connection_and_uploads_never_do() {
+        let bounds = PoolBounds {
+            max_idle: 4,
+            idle_timeout: Duration::from_secs(30),
+        };
+        let client = HttpClient::new(RealNet::shared(), None, Duration::from_secs(5)).with_pool(bounds);
+        assert_eq!(connections_used(&client, lookups(3)).await, (3, 1));
+        // A statistics upload after a lookup: the lookup's kept connection is not used for it.
+        let upload = OutgoingRequest::post("/v1/statistics", "{\"records\":[]}");
+        let (requests, connections) = connections_used(&client, vec![lookups(1).remove(0), upload]).await;
+        assert_eq!((requests, connections), (2, 2));
+        assert_eq!(client.pool.as_ref().map(|p| p.idle() <= 4), Some(true));
+    }
+
+    #[tokio::test]
+    async fn a_kept_connection_the_server_closed_is_replaced_by_a_fresh_one() {
+        let bounds = PoolBounds {
+            max_idle: 4,
+            idle_timeout: Duration::from_secs(30),
+        };
+        let client = HttpClient::new(RealNet::shared(), None, Duration::from_secs(5)).with_pool(bounds);
+        // The server stops (closing the kept connection) and comes back on the same address: the next lookups
+        // find the kept connection closed and go on a fresh one.
+        let (used, addr) = connections_used_at(&client, "127.0.0.1:0".parse().unwrap(), lookups(2)).await;
+        assert_eq!(used, (2, 1));
+        let (used, _) = connections_used_at(&client, addr, lookups(2)).await;
+        assert_eq!(used, (2, 1));
+    }
 
     #[test]
     fn server_urls_parse_with_default_ports_and_reject_paths() {

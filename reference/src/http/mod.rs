@@ -7,9 +7,11 @@ mod answer;
 mod body_budget;
 mod client;
 mod error_bodies;
+mod pool;
 mod server;
 mod write_stall;
 
 pub use answer::{Answer, error_answer, json_answer};
 pub use client::{ClientError, HttpClient, OutgoingRequest, ServerUrl, UrlError};
+pub use pool::PoolBounds;
 pub use server::{Handler, IncomingRequest, ServerOptions, Shutdown, serve};

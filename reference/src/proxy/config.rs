@@ -7,7 +7,7 @@ use std::time::Duration;
 
 #[cfg(feature = "self-test-misbehaviour")]
 use super::misbehave::Misbehaviour;
-use crate::http::{ServerOptions, ServerUrl};
+use crate::http::{PoolBounds, ServerOptions, ServerUrl};
 
 /// Everything the proxy needs to run, beyond its sockets.
 #[derive(Debug, Clone)]
@@ -25,6 +25,9 @@ pub struct ProxyConfig {
     pub stale_grace: Duration,
     /// Limits towards clients (body size, slow clients).
     pub server: ServerOptions,
+    /// Idle keep-alive connections to the upstream kept for the next lookups; off by default (a fresh TCP and
+    /// TLS connection per upstream exchange).
+    pub upstream_pool: PoolBounds,
     /// Break one requirement on purpose: for the conformance suite's self-test only (see `misbehave`; only
     /// with the `self-test-misbehaviour` feature).
     #[cfg(feature = "self-test-misbehaviour")]
@@ -44,6 +47,7 @@ impl ProxyConfig {
             cache_max_bytes: Self::DEFAULT_CACHE_MAX_BYTES,
             stale_grace: Duration::ZERO,
             server: ServerOptions::default(),
+            upstream_pool: PoolBounds::OFF,
             #[cfg(feature = "self-test-misbehaviour")]
             misbehave: None,
         }
@@ -91,7 +95,16 @@ impl ProxyConfig {
         if let Some(ms) = file.shutdown_grace_ms {
             self.server.drain_timeout = Duration::from_millis(ms);
         }
+        if let Some(n) = file.upstream_pool_idle {
+            self.upstream_pool.max_idle = n.min(Self::MAX_UPSTREAM_POOL_IDLE);
+        }
+        if let Some(ms) = file.upstream_pool_idle_ms {
+            self.upstream_pool.idle_timeout = Duration::from_millis(ms);
+        }
     }
+
+    /// The most idle upstream connections a proxy keeps, whatever its config says (each holds a descriptor).
+    pub const MAX_UPSTREAM_POOL_IDLE: usize = 1024;
 }
 
 /// The `--config` file. Every field is optional; unknown fields are an error, so that a typo is not ignored.
@@ -106,6 +119,8 @@ impl ProxyConfig {
 /// shutdown_grace_ms = 10000
 /// max_buffered_body_bytes = 67108864
 /// max_connections = 480    # default: from the open-file limit, see ProxyConfig::max_connections_for
+/// upstream_pool_idle = 0   # idle keep-alive upstream connections kept for lookups (0: off; at most 1024)
+/// upstream_pool_idle_ms = 30000
 /// ```
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -122,6 +137,10 @@ pub struct ProxyConfigFile {
     pub max_buffered_body_bytes: Option<usize>,
     /// At most this many client connections at once; more wait in the listen queue.
     pub max_connections: Option<usize>,
+    /// Idle keep-alive connections to the upstream kept for the next lookups (0: off, the default).
+    pub upstream_pool_idle: Option<usize>,
+    /// How long an idle upstream connection is kept before it is closed.
+    pub upstream_pool_idle_ms: Option<u64>,
 }
 
 /// The config file could not be used; the message names the file and the problem.
@@ -170,6 +189,22 @@ mod tests {
             ProxyConfig::max_connections_for(10),
             1,
             "always room for one client"
+        );
+        assert_eq!(
+            config.upstream_pool,
+            PoolBounds::OFF,
+            "no upstream pool unless configured"
+        );
+        config.apply_file(
+            &ProxyConfigFile::parse(
+                "upstream_pool_idle = 5000\nupstream_pool_idle_ms = 1500",
+                "p.toml",
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            (config.upstream_pool.max_idle, config.upstream_pool.idle_timeout),
+            (ProxyConfig::MAX_UPSTREAM_POOL_IDLE, Duration::from_millis(1500))
         );
         let err = ProxyConfigFile::parse("cache_capacty = 5", "p.toml").unwrap_err();
         assert!(

@@ -49,7 +49,7 @@ impl KsnProxy {
             Some(Misbehaviour::NoTlsVerify) => Some(misbehave::accept_any_certificate()),
             _ => trust,
         };
-        let client = HttpClient::new(net, trust, config.upstream_timeout);
+        let client = HttpClient::new(net, trust, config.upstream_timeout).with_pool(config.upstream_pool);
         Self {
             core: Arc::new(ProxyCore::new(config, client)),
         }
