@@ -45,10 +45,7 @@ const BUGS: [Planted; 5] = [
         to: "(Participation::Basic, _) => {}",
         breaks: "EP-MODE-1",
         what: "Basic mode admits statistics uploads like lookups",
-        known_miss: Some(
-            "it takes four steps in order (detections while extended, an outage, a switch to Basic, an upload \
-             after it); one schedule in thousands has them",
-        ),
+        known_miss: None,
     },
     Planted {
         file: "reference/src/agent/queue.rs",
@@ -64,7 +61,12 @@ const BUGS: [Planted; 5] = [
         to: "            tenant: None,\n            statement: self.statement,",
         breaks: "PX-CACHE-4",
         what: "the proxy's cache key leaves out the tenant",
-        known_miss: None,
+        // Found around a field ticket instead: scenarios/tests/explore.rs.
+        known_miss: Some(
+            "two Private endpoints behind one proxy must look up the same file, the second just after its license \
+             changed to an unregistered one (the agent refuses lookups itself once its license is rejected): rare \
+             in generated worlds",
+        ),
     },
 ];
 
