@@ -61,12 +61,7 @@ const BUGS: [Planted; 5] = [
         to: "            tenant: None,\n            statement: self.statement,",
         breaks: "PX-CACHE-4",
         what: "the proxy's cache key leaves out the tenant",
-        // Found around a field ticket instead: scenarios/tests/explore.rs.
-        known_miss: Some(
-            "two Private endpoints behind one proxy must look up the same file, the second just after its license \
-             changed to an unregistered one (the agent refuses lookups itself once its license is rejected): rare \
-             in generated worlds",
-        ),
+        known_miss: None,
     },
 ];
 

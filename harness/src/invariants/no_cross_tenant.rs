@@ -1,5 +1,9 @@
-//! PX-CACHE-4: one tenant never gets another's answer. A lookup a proxy answered 200 to an endpoint whose
-//! license the Private KSN has never registered can only have come from someone else's cache entry.
+//! PX-CACHE-4: one tenant never gets another's answer. Two ways to see that one did:
+//! - a lookup a proxy answered 200 to an endpoint whose license the Private KSN has never registered can only
+//!   have come from someone else's cache entry;
+//! - a lookup a proxy answered 200 to tenant T asks about an object that no answer from the proxy's upstream
+//!   ever gave the proxy for T: whatever the proxy served, it had it from another tenant's request (a cache or
+//!   a coalescing key without the tenant). Followed object by object, so that batches count too.
 //!
 //! Only proxies' answers are judged: a KSN server answers from no cache, and its own 200 to an unregistered
 //! tenant (the mock's `garbage` fault answers 200 to everyone) is no cross-tenant answer. Found by
@@ -8,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Invariant, Violation, WorldFacts, violation};
-use crate::trace::{SimEvent, SimEventKind};
+use crate::trace::{SeenRequest, SimEvent, SimEventKind};
 
 pub struct NoCrossTenantAnswers;
 
@@ -23,8 +27,10 @@ impl Invariant for NoCrossTenantAnswers {
 
     fn check(&self, facts: &WorldFacts, events: &[SimEvent]) -> Option<Violation> {
         let mut ever_registered: BTreeSet<String> = facts.registered_at_start.clone();
-        // Tenant of each request in flight at each server, by exchange number.
-        let mut asked: BTreeMap<(&str, u64), Option<&str>> = BTreeMap::new();
+        // Each request in flight at each server, by exchange number.
+        let mut asked: BTreeMap<(&str, u64), &SeenRequest> = BTreeMap::new();
+        // (proxy, tenant, object) a proxy's upstream answered 200 for: what the proxy may serve that tenant.
+        let mut fetched: BTreeSet<(&str, &str, &str)> = BTreeSet::new();
         for (index, event) in events.iter().enumerate() {
             match &event.what {
                 SimEventKind::Fault { description, .. } => {
@@ -37,11 +43,8 @@ impl Invariant for NoCrossTenantAnswers {
                     peer,
                     exchange,
                     request,
-                } if facts.proxies.contains_key(server)
-                    && facts.is_endpoint(peer)
-                    && request.path.starts_with("/v1/reputation") =>
-                {
-                    asked.insert((server.as_str(), *exchange), request.tenant.as_deref());
+                } if request.tenant.is_some() && !request.objects.is_empty() => {
+                    asked.insert((server.as_str(), *exchange), request);
                 }
                 SimEventKind::ServerAnswer {
                     server,
@@ -51,14 +54,39 @@ impl Invariant for NoCrossTenantAnswers {
                     path,
                     ..
                 } => {
-                    let Some(tenant) = asked.remove(&(server.as_str(), *exchange)) else {
+                    let Some(request) = asked.remove(&(server.as_str(), *exchange)) else {
                         continue;
                     };
-                    let Some(tenant) = tenant else { continue };
-                    if *status == 200 && !ever_registered.contains(tenant) {
+                    let Some(tenant) = request.tenant.as_deref() else {
+                        continue;
+                    };
+                    if *status != 200 {
+                        continue;
+                    }
+                    if facts.proxies.contains_key(peer) {
+                        for object in &request.objects {
+                            fetched.insert((peer.as_str(), tenant, object.as_str()));
+                        }
+                    }
+                    if !facts.proxies.contains_key(server) || !facts.is_endpoint(peer) {
+                        continue;
+                    }
+                    if !ever_registered.contains(tenant) {
                         let message = format!(
                             "{server} answered 200 to {peer} for {path}, but tenant {tenant} was never registered: \
                              the answer came from another tenant's cache"
+                        );
+                        return violation(index, event, message);
+                    }
+                    let never_fetched = request
+                        .objects
+                        .iter()
+                        .find(|object| !fetched.contains(&(server.as_str(), tenant, object.as_str())));
+                    if let Some(object) = never_fetched {
+                        let message = format!(
+                            "{server} answered 200 to {peer} (tenant {tenant}) about {object}, but its upstream never \
+                             answered {server} about it for tenant {tenant}: the answer came from another tenant's \
+                             request"
                         );
                         return violation(index, event, message);
                     }

@@ -207,12 +207,15 @@ fn px_cache_4_a_200_to_an_unregistered_tenant_is_caught() {
     let lookup = |tenant: &str| SeenRequest {
         path: "/v1/reputation/file/x".into(),
         tenant: Some(tenant.into()),
+        objects: vec!["file x".into()],
         ..SeenRequest::default()
     };
     let registered = facts.registered_at_start.iter().next().unwrap().clone();
     let good = [
         at(0, server_request("dp", "bank", 0, lookup(&registered))),
-        at(1, answer("dp", "bank", 0, 200)),
+        at(1, server_request("ksn-private", "dp", 0, lookup(&registered))),
+        at(2, answer("ksn-private", "dp", 0, 200)),
+        at(3, answer("dp", "bank", 0, 200)),
     ];
     assert_eq!(check(&invariant, &facts, &good), None);
     let bad = [
@@ -234,6 +237,60 @@ fn px_cache_4_a_200_to_an_unregistered_tenant_is_caught() {
         at(1, answer("ksn-private", "bank", 0, 200)),
     ];
     assert_eq!(check(&invariant, &facts, &from_the_server), None);
+}
+
+#[test]
+fn px_cache_4_an_answer_fetched_for_another_registered_tenant_is_caught() {
+    let mut facts = facts();
+    facts.registered_at_start.insert("other-tenant".into());
+    let invariant = no_cross_tenant::NoCrossTenantAnswers;
+    let registered = facts.registered_at_start.iter().next().unwrap().clone();
+    let lookup = |tenant: &str, objects: &[&str]| SeenRequest {
+        path: "/v1/reputation/batch".into(),
+        tenant: Some(tenant.into()),
+        objects: objects.iter().map(|o| (*o).to_owned()).collect(),
+        ..SeenRequest::default()
+    };
+    // The other tenant's batch fills the cache with x and y; this tenant's own fetch was of x only.
+    let fill = [
+        at(
+            0,
+            server_request(
+                "ksn-private",
+                "dp",
+                0,
+                lookup("other-tenant", &["file x", "file y"]),
+            ),
+        ),
+        at(1, answer("ksn-private", "dp", 0, 200)),
+        at(
+            2,
+            server_request("ksn-private", "dp", 1, lookup(&registered, &["file x"])),
+        ),
+        at(3, answer("ksn-private", "dp", 1, 200)),
+    ];
+    let asks = |objects: &[&str]| {
+        let mut events = fill.to_vec();
+        events.push(at(
+            4,
+            server_request("dp", "bank", 0, lookup(&registered, objects)),
+        ));
+        events.push(at(5, answer("dp", "bank", 0, 200)));
+        events
+    };
+    assert_eq!(check(&invariant, &facts, &asks(&["file x"])), None);
+    let violation =
+        check(&invariant, &facts, &asks(&["file x", "file y"])).expect("y was the other tenant's");
+    assert_eq!(violation.index, Some(5));
+    // A refused or failed upstream answer gives the proxy nothing to serve.
+    let mut refused = fill.to_vec();
+    refused[3] = at(3, answer("ksn-private", "dp", 1, 503));
+    refused.push(at(
+        4,
+        server_request("dp", "bank", 0, lookup(&registered, &["file x"])),
+    ));
+    refused.push(at(5, answer("dp", "bank", 0, 200)));
+    assert!(check(&invariant, &facts, &refused).is_some());
 }
 
 #[test]
@@ -388,4 +445,93 @@ fn srv_stat_1_a_server_whose_count_disagrees_with_its_log_is_caught() {
         check(&invariant, &facts, &events).is_some(),
         "a server that forgets to count is caught too"
     );
+}
+
+#[test]
+fn ep_status_1_a_status_that_disagrees_with_the_last_success_is_caught() {
+    let invariant = status_tells_the_truth::StatusTellsTheTruth;
+    let minutes = |m: u64| m * 60_000;
+    let ok = |ms: u64| {
+        at(
+            ms,
+            SimEventKind::ClientAnswer {
+                host: "ep".into(),
+                status: 200,
+                detail: String::new(),
+            },
+        )
+    };
+    let with_status = |available: bool, end_ms: u64| {
+        let mut facts = facts();
+        let seen = StatusSeen {
+            at: Duration::from_millis(end_ms),
+            sim_host: "ep".into(),
+            task: "running".into(),
+            ksn: "Extended".into(),
+            available,
+            summary: if available {
+                "Extended"
+            } else {
+                "Extended, unavailable"
+            }
+            .into(),
+        };
+        facts.status_at_end.insert("ep".into(), seen);
+        facts
+    };
+    let success_at_20 = [ok(minutes(20))];
+    // 10 minutes after a success: available, and it must say so.
+    assert_eq!(
+        check(&invariant, &with_status(true, minutes(30)), &success_at_20),
+        None
+    );
+    let wrongly_down = check(&invariant, &with_status(false, minutes(30)), &success_at_20).expect("caught");
+    assert!(
+        wrongly_down.message.contains("within 15 minutes"),
+        "{}",
+        wrongly_down.message
+    );
+    // 20 minutes after it: unavailable, and it must say so.
+    assert_eq!(
+        check(&invariant, &with_status(false, minutes(40)), &success_at_20),
+        None
+    );
+    let wrongly_up = check(&invariant, &with_status(true, minutes(40)), &success_at_20).expect("caught");
+    assert!(
+        wrongly_up.message.contains("(available)"),
+        "{}",
+        wrongly_up.message
+    );
+    // A restart 5 minutes before the end is a fresh start: available without a success yet.
+    let restarted = [
+        ok(minutes(20)),
+        at(
+            minutes(35),
+            SimEventKind::Fault {
+                target: "ep".into(),
+                description: "restart ep".into(),
+            },
+        ),
+    ];
+    assert_eq!(
+        check(&invariant, &with_status(true, minutes(40)), &restarted),
+        None
+    );
+    // Right at the window's edge either answer is right.
+    assert_eq!(
+        check(
+            &invariant,
+            &with_status(true, minutes(35) + 20_000),
+            &[ok(minutes(20) + 20_000)]
+        ),
+        None
+    );
+    assert_eq!(
+        check(&invariant, &with_status(false, minutes(35)), &success_at_20),
+        None
+    );
+    // Off and stopped endpoints are not judged.
+    let mut off = with_status(true, minutes(40));
+    off.status_at_end.get_mut("ep").unwrap().ksn = "Off".into();
+    assert_eq!(check(&invariant, &off, &success_at_20), None);
 }

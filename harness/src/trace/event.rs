@@ -25,6 +25,9 @@ pub struct SeenRequest {
     pub idempotency_key: Option<String>,
     /// Records in a statistics upload.
     pub records: usize,
+    /// The objects a lookup asks about (one, or a batch's), as `file HASH` / `url URL`: what the tenant check
+    /// follows from a KSN server's answer through a proxy's cache. Not in the flat trace (nor its digest).
+    pub objects: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use ksnsim_reference::http::{Answer, Handler, IncomingRequest};
-use ksnsim_reference::protocol::{LicenseKey, StatisticsBatch, header};
+use ksnsim_reference::protocol::{ApiRequest, BatchRequest, LicenseKey, StatisticsBatch, header};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -60,6 +60,18 @@ pub fn seen(request: &IncomingRequest) -> SeenRequest {
             .map(|key| key.tenant().to_string()),
         idempotency_key: text(header::IDEMPOTENCY_KEY),
         records,
+        objects: objects_asked(request),
+    }
+}
+
+/// The objects a lookup asks about; none for any other request, or one the contract cannot read.
+fn objects_asked(request: &IncomingRequest) -> Vec<String> {
+    match ApiRequest::parse(request.method.as_str(), &request.path, request.query.as_deref()) {
+        Ok(ApiRequest::Lookup(object)) => vec![object.to_string()],
+        Ok(ApiRequest::Batch) => BatchRequest::from_json(&request.body)
+            .map(|batch| batch.objects.iter().map(ToString::to_string).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
     }
 }
 
