@@ -27,6 +27,23 @@ pub struct WorldFacts {
     pub held_at_end: BTreeMap<String, (u64, u64, u64)>,
     /// Statistics records each KSN server host says it counted, read from the server at the end of a run.
     pub server_counted: BTreeMap<String, u64>,
+    /// What each running endpoint's status said at the end of a run (what a user would see).
+    pub status_at_end: BTreeMap<String, StatusSeen>,
+}
+
+/// An endpoint's status as read at the end of a run, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusSeen {
+    pub at: std::time::Duration,
+    /// The simulated host it runs on: its own name, or its colocated group's (a fault on the group is its).
+    pub sim_host: String,
+    /// "running", "stopped", "authentication error", ...
+    pub task: String,
+    /// "Extended", "Basic", "Save to file", "Off".
+    pub ksn: String,
+    pub available: bool,
+    /// The one line the product shows.
+    pub summary: String,
 }
 
 impl WorldFacts {

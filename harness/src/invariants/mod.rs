@@ -11,11 +11,12 @@ mod public_dns_only_after_failure;
 mod retry_after_honoured;
 mod server_count_matches_log;
 mod statistics_conserved;
+mod status_tells_the_truth;
 #[cfg(test)]
 mod tests;
 mod uploads;
 
-pub use facts::{EndpointFacts, WorldFacts};
+pub use facts::{EndpointFacts, StatusSeen, WorldFacts};
 
 use crate::trace::{SimEvent, SimEventKind};
 
@@ -62,6 +63,7 @@ pub fn all() -> Vec<Box<dyn Invariant>> {
         Box::new(server_count_matches_log::ServerCountMatchesLog),
         Box::new(public_dns_only_after_failure::PublicDnsOnlyAfterFailure),
         Box::new(retry_after_honoured::RetryAfterHonoured),
+        Box::new(status_tells_the_truth::StatusTellsTheTruth),
     ]
 }
 

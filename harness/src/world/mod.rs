@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use crate::invariants::{InvariantResult, WorldFacts, check_all};
+use crate::invariants::{InvariantResult, StatusSeen, WorldFacts, check_all};
 use crate::sim::{NameTable, SimClock};
 use crate::topology::{KsnKind, Topology};
 use crate::trace::{Recorder, SimEvent, SimEventKind};
@@ -290,6 +290,7 @@ impl SimWorld {
             if !self.sim.is_host_running(self.endpoints[&host].host.as_str()) {
                 continue;
             }
+            let at = self.sim.elapsed();
             let outcome = self.act(&host, EndpointAction::Status)?;
             let recorded = self.endpoints[&host]
                 .mailbox
@@ -297,6 +298,15 @@ impl SimWorld {
                 .load(std::sync::atomic::Ordering::Relaxed);
             self.facts.recorded.insert(host.clone(), recorded);
             if let Some(status) = outcome.status {
+                let seen = StatusSeen {
+                    at,
+                    sim_host: self.endpoints[&host].host.as_str().to_owned(),
+                    task: status.task.to_owned(),
+                    ksn: status.ksn.to_owned(),
+                    available: status.available,
+                    summary: status.summary.clone(),
+                };
+                self.facts.status_at_end.insert(host.clone(), seen);
                 let held = (
                     status.queued_statistics as u64,
                     status.overflowed_statistics,
