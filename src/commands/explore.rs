@@ -5,10 +5,12 @@
 use std::time::{Duration, Instant};
 
 use ksnsim_harness::duration::{format_duration, parse_duration};
+use ksnsim_harness::topology::Topology;
 use ksnsim_reports::exit;
 use ksnsim_scenarios::explore::report::write_reports;
 use ksnsim_scenarios::explore::{
-    ExploreOptions, ExploreOutcome, Progress, Start, parse_place, read_scenario,
+    ExploreOptions, ExploreOutcome, Progress, Start, StartingScenario, parse_place, read_scenario,
+    starting_world,
 };
 
 use super::{CliError, features_dir, runtime};
@@ -27,14 +29,12 @@ pub fn run(args: ExploreArgs) -> Result<u8, CliError> {
     options.shrink_runs = args.shrink_runs;
     options.command = command.clone();
     if let Some(around) = &args.around {
-        if around.ends_with(".toml") {
-            return Err(CliError::BadInput(format!(
-                "{around}: exploring a topology file is not supported yet; describe the world with a scenario's \
-                 Given steps and give FEATURE:LINE, or give nothing to generate worlds"
-            )));
-        }
-        let (path, line) = parse_place(around).map_err(|err| CliError::BadInput(err.to_string()))?;
-        let start = read_scenario(&path, line).map_err(|err| CliError::BadInput(err.to_string()))?;
+        let start = if around.ends_with(".toml") {
+            topology_world(around)?
+        } else {
+            let (path, line) = parse_place(around).map_err(|err| CliError::BadInput(err.to_string()))?;
+            read_scenario(&path, line).map_err(|err| CliError::BadInput(err.to_string()))?
+        };
         eprintln!(
             "ksnsim explore: around {} ({}): {} Given, {} When steps",
             start.place,
@@ -68,6 +68,19 @@ pub fn run(args: ExploreArgs) -> Result<u8, CliError> {
         Some(finding) if finding.replays_the_same() => exit::REQUIREMENT_FAILED,
         Some(_) => exit::NONDETERMINISM,
     })
+}
+
+/// A topology file's world, as Given steps.
+fn topology_world(path: &str) -> Result<StartingScenario, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|err| CliError::BadInput(format!("{path}: {err}")))?;
+    let topology = Topology::from_toml(&text, path).map_err(|err| CliError::BadInput(err.to_string()))?;
+    if topology.tick_ms != 100 {
+        eprintln!(
+            "ksnsim explore: {path}: tick_ms = {} is not carried; scenarios advance time by their own steps",
+            topology.tick_ms
+        );
+    }
+    starting_world(&topology, path).map_err(|err| CliError::BadInput(err.to_string()))
 }
 
 fn progress_line(p: &Progress) -> String {

@@ -187,16 +187,19 @@ pub fn fault_kind(action: &Action) -> Option<&'static str> {
 }
 
 impl Action {
-    /// Any action, weighted so that most schedules do work and let time pass between faults.
-    pub fn strategy() -> BoxedStrategy<Self> {
-        let endpoint = || 0u8..3;
+    /// Any action in a world of at most `endpoints` endpoints and `proxies` proxies, weighted so that most
+    /// schedules do work and let time pass between faults.
+    pub fn strategy(endpoints: usize, proxies: usize) -> BoxedStrategy<Self> {
+        let bound = |count: usize| u8::try_from(count.clamp(1, 255)).unwrap_or(u8::MAX);
+        let (endpoints, proxies) = (bound(endpoints), bound(proxies));
+        let endpoint = move || 0u8..endpoints;
         let link = prop_oneof![
             endpoint().prop_map(Link::EndpointProxy),
             endpoint().prop_map(Link::EndpointKsn),
-            (0u8..3).prop_map(Link::ProxyUpstream),
+            (0u8..proxies).prop_map(Link::ProxyUpstream),
         ];
         let host = prop_oneof![
-            (0u8..3).prop_map(Host::Proxy),
+            (0u8..proxies).prop_map(Host::Proxy),
             endpoint().prop_map(Host::Endpoint)
         ];
         // Mostly short, sometimes past a ttl, now and then past the 15-minute availability rule.

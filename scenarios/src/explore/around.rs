@@ -39,6 +39,12 @@ pub enum AroundError {
         "{place}: step {step:?} has a table or doc string, which explore cannot yet carry into a schedule"
     )]
     Unsupported { place: String, step: String },
+    #[error("{origin}: {field}: {problem}")]
+    Topology {
+        origin: String,
+        field: String,
+        problem: String,
+    },
 }
 
 /// Splits `FEATURE:LINE`.
@@ -101,7 +107,7 @@ pub fn read_scenario(path: &Path, line: usize) -> Result<StartingScenario, Aroun
 }
 
 /// The endpoints, proxies and KSN servers that Given steps create, read off their text.
-fn hosts_named(given: &[String]) -> Hosts {
+pub(super) fn hosts_named(given: &[String]) -> Hosts {
     let mut hosts = Hosts::default();
     for step in given {
         let names = quoted_list(step);

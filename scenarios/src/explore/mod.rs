@@ -4,7 +4,7 @@
 //! - [`world_shape`]: the generated world (KSN servers, proxies, endpoints) as Given steps;
 //! - [`actions`]: what can happen next (users, administrators, the application, faults, time);
 //! - [`model`]: the reference model that keeps only meaningful steps and writes each as a When step;
-//! - [`around`]: a scenario to start from (`FEATURE:LINE`);
+//! - [`around`]: a scenario to start from (`FEATURE:LINE`); [`from_topology`]: a topology file as the world;
 //! - [`search`]: runs schedules under a budget, checks each run by every invariant, and shrinks the first
 //!   violation (proptest's shrinking: fewer steps, smaller values, fewer hosts) to one that still violates
 //!   the same requirement;
@@ -20,6 +20,7 @@ pub mod actions;
 pub mod around;
 pub mod coverage;
 pub mod feature_text;
+pub mod from_topology;
 pub mod model;
 pub mod report;
 pub mod search;
@@ -30,6 +31,7 @@ use std::time::Duration;
 
 pub use around::{AroundError, StartingScenario, parse_place, read_scenario};
 pub use coverage::Coverage;
+pub use from_topology::starting_world;
 pub use search::explore;
 
 /// What `ksnsim explore` searches, and for how long.

@@ -114,7 +114,8 @@ fn strategy(options: &ExploreOptions) -> BoxedStrategy<Case> {
     match &options.start {
         Start::Generated => (
             WorldShape::strategy(options.max_endpoints),
-            vec(Action::strategy(), steps),
+            // At most three proxies: a distribution point, the Administration Server's, a Private one.
+            vec(Action::strategy(options.max_endpoints, 3), steps),
         )
             .prop_map(|(shape, actions)| Case {
                 world: CaseWorld::Generated(shape),
@@ -124,7 +125,8 @@ fn strategy(options: &ExploreOptions) -> BoxedStrategy<Case> {
         Start::Around(start) => {
             let start = start.clone();
             let written = start.when.len();
-            vec((0..=written, Action::strategy()), 0..=options.max_steps)
+            let actions = Action::strategy(start.hosts.endpoints.len(), start.hosts.proxies.len());
+            vec((0..=written, actions), 0..=options.max_steps)
                 .prop_map(move |generated| {
                     let mut schedule = Vec::new();
                     for place in 0..=written {
