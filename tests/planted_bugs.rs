@@ -22,7 +22,7 @@ struct Planted {
     known_miss: Option<&'static str>,
 }
 
-const BUGS: [Planted; 5] = [
+const BUGS: [Planted; 6] = [
     Planted {
         file: "reference/src/agent/dns.rs",
         from: "        .filter(|_| settings.allow_public)\n",
@@ -61,6 +61,14 @@ const BUGS: [Planted; 5] = [
         to: "            tenant: None,\n            statement: self.statement,",
         breaks: "PX-CACHE-4",
         what: "the proxy's cache key leaves out the tenant",
+        known_miss: None,
+    },
+    Planted {
+        file: "reference/src/agent/status.rs",
+        from: ".is_some_and(|at| now.saturating_duration_since(at) <= AVAILABILITY_WINDOW);",
+        to: ".is_some_and(|at| now.saturating_duration_since(at) <= AVAILABILITY_WINDOW * 2);",
+        breaks: "EP-STATUS-1",
+        what: "the status says available for 30 minutes after the last success, not 15",
         known_miss: None,
     },
 ];
