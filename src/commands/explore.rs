@@ -117,31 +117,15 @@ fn print_summary(outcome: &ExploreOutcome, out: &std::path::Path) {
     match &outcome.finding {
         None => println!("no violation found"),
         Some(f) => {
-            println!(
-                "\nVIOLATED {} ({}) at run {} after {:.1} s\n  {}\n  shrunk from {} steps to {} in {} runs ({:.1} s)",
-                f.requirement,
-                f.invariant,
-                f.run,
-                f.time_to_find.as_secs_f64(),
-                f.message,
-                f.steps_before,
-                f.steps_after,
-                f.shrink_runs,
-                f.shrink_time.as_secs_f64()
-            );
+            println!("\nVIOLATED {}\n  {}\n  {}", f.violated(), f.message, f.shrunk());
             println!("  written: {}", f.feature.display());
             println!("  run it:  ksnsim run {}", f.feature.display());
-            if f.replays_the_same() {
-                println!(
-                    "  checked: it fails under ksnsim run with {} and trace digest {}",
-                    f.requirement, f.digest
-                );
+            let verdict = if f.replays_the_same() {
+                "checked"
             } else {
-                println!(
-                    "  NONDETERMINISM: the written file gave {:?}, not {} with digest {}",
-                    f.replayed, f.requirement, f.digest
-                );
-            }
+                "NONDETERMINISM"
+            };
+            println!("  {verdict}: {}", f.replay());
         }
     }
     println!(

@@ -136,6 +136,45 @@ impl Finding {
             .as_ref()
             .is_some_and(|(requirement, digest)| *requirement == self.requirement && *digest == self.digest)
     }
+
+    // One account of a finding, for the terminal and for summary.md alike.
+
+    /// `EP-DNS-1 (public DNS only ...) at run 46 after 5.3 s`
+    pub fn violated(&self) -> String {
+        format!(
+            "{} ({}) at run {} after {:.1} s",
+            self.requirement,
+            self.invariant,
+            self.run,
+            self.time_to_find.as_secs_f64()
+        )
+    }
+
+    /// `shrunk from 15 steps to 6 in 24 runs (0.2 s)`
+    pub fn shrunk(&self) -> String {
+        format!(
+            "shrunk from {} steps to {} in {} runs ({:.1} s)",
+            self.steps_before,
+            self.steps_after,
+            self.shrink_runs,
+            self.shrink_time.as_secs_f64()
+        )
+    }
+
+    /// What `ksnsim run` on the written file gave, against what the search saw.
+    pub fn replay(&self) -> String {
+        if self.replays_the_same() {
+            format!(
+                "it fails under ksnsim run with {} and trace digest {}",
+                self.requirement, self.digest
+            )
+        } else {
+            format!(
+                "it DOES NOT replay the same under ksnsim run: it gave {:?}, not {} with digest {}",
+                self.replayed, self.requirement, self.digest
+            )
+        }
+    }
 }
 
 /// What a search did and found.

@@ -19,26 +19,14 @@ pub fn summary_markdown(outcome: &ExploreOutcome, command: &str) -> String {
     );
     match &outcome.finding {
         None => out.push_str("- violation: none found\n"),
-        Some(f) => {
-            out.push_str(&format!(
-                "- violation: **{}** ({}) at run {} after {:.1} s: {}\n- shrunk from {} steps to {} in {} runs ({:.1} s): `{}`\n- `ksnsim run` on it: {}\n",
-                f.requirement,
-                f.invariant,
-                f.run,
-                f.time_to_find.as_secs_f64(),
-                f.message,
-                f.steps_before,
-                f.steps_after,
-                f.shrink_runs,
-                f.shrink_time.as_secs_f64(),
-                f.feature.display(),
-                if f.replays_the_same() {
-                    format!("fails with {} and the same trace digest {}", f.requirement, f.digest)
-                } else {
-                    format!("DOES NOT replay the same: {:?} (expected {} with digest {})", f.replayed, f.requirement, f.digest)
-                }
-            ));
-        }
+        Some(f) => out.push_str(&format!(
+            "- violation: {}: {}\n- {}: `{}`\n- `ksnsim run` on it: {}\n",
+            f.violated(),
+            f.message,
+            f.shrunk(),
+            f.feature.display(),
+            f.replay()
+        )),
     }
     let unexercised: Vec<&String> = outcome
         .guarded
