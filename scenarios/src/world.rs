@@ -73,17 +73,7 @@ impl KsnWorld {
         ksn: Option<KsnKind>,
         upstream: Option<&str>,
     ) -> Result<(), String> {
-        let spec = ProxySpec {
-            name: name.into(),
-            ksn,
-            upstream: upstream.map(str::to_owned),
-            cache_capacity: None,
-            upstream_timeout_ms: None,
-            stale_grace_seconds: None,
-            poisoned_upstream: false,
-            impostor_upstream: false,
-            self_test_misbehaviour: None,
-        };
+        let spec = ProxySpec::new(name, ksn, upstream.map(str::to_owned));
         self.topology_mut()?.proxies.push(spec);
         Ok(())
     }

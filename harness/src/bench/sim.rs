@@ -44,19 +44,8 @@ impl BenchResult {
 /// Endpoints in one colocated group per distribution point; the distribution points chained to an
 /// Administration Server proxy for the Global KSN.
 pub fn bench_topology(spec: &BenchSpec) -> Topology {
-    let proxy = |name: String, ksn: Option<KsnKind>, upstream: Option<String>| ProxySpec {
-        name,
-        ksn,
-        upstream,
-        cache_capacity: None,
-        upstream_timeout_ms: None,
-        stale_grace_seconds: None,
-        poisoned_upstream: false,
-        impostor_upstream: false,
-        self_test_misbehaviour: None,
-    };
-    let mut proxies = vec![proxy("as".into(), Some(KsnKind::Global), None)];
-    proxies.extend((1..=spec.proxies).map(|i| proxy(format!("dp{i}"), None, Some("as".into()))));
+    let mut proxies = vec![ProxySpec::new("as", Some(KsnKind::Global), None)];
+    proxies.extend((1..=spec.proxies).map(|i| ProxySpec::new(format!("dp{i}"), None, Some("as".into()))));
     let per_site = spec.endpoints.div_ceil(spec.proxies.max(1));
     let endpoints = (1..=spec.proxies)
         .map(|i| EndpointSpec {

@@ -116,6 +116,23 @@ pub struct ProxySpec {
     pub self_test_misbehaviour: Option<String>,
 }
 
+impl ProxySpec {
+    /// A proxy with every setting at its default: relaying to `upstream`, or else to the `ksn` server.
+    pub fn new(name: impl Into<String>, ksn: Option<KsnKind>, upstream: Option<String>) -> Self {
+        Self {
+            name: name.into(),
+            ksn,
+            upstream,
+            cache_capacity: None,
+            upstream_timeout_ms: None,
+            stale_grace_seconds: None,
+            poisoned_upstream: false,
+            impostor_upstream: false,
+            self_test_misbehaviour: None,
+        }
+    }
+}
+
 /// Participation, as written in a topology.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
