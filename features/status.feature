@@ -65,3 +65,8 @@ Feature: What the application reports about KSN
     And "bank" sends its queued statistics
     Then the Private KSN counted 2 statistics records from "bank"
     And "bank" has 0 statistics records queued
+
+  @EP-STATUS-1
+  Scenario: A stopped KSN Usage task reads as stopped, not as KSN being unavailable
+    When the KSN Usage task of "ep1" is stopped
+    Then "ep1" reports "Extended, task stopped"
