@@ -76,3 +76,13 @@ Feature: Statistics are never lost
     And 5 minutes pass
     Then the Global KSN counted 5 statistics records from "ep1"
     And "ep1" has 0 statistics records queued
+
+  @EP-MODE-1 @EP-STAT-1
+  Scenario: Statistics kept through a spell in basic mode go out within a minute of returning to extended mode
+    When "ep1" detects 3 threats
+    And "ep1" switches to basic mode
+    And 20 minutes pass
+    Then the Global KSN counted 0 statistics records from "ep1"
+    When "ep1" switches to extended mode
+    And 61 seconds pass
+    Then the Global KSN counted 3 statistics records from "ep1"
