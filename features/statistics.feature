@@ -53,3 +53,36 @@ Feature: Statistics are never lost
     And "ep1" detects 6 threats
     And 10 minutes pass
     Then the Global KSN counted 6 statistics records from "ep1"
+
+  @EP-STAT-1
+  Scenario: The agent keeps sending newly detected threats in the background, a minute apart
+    When "ep1" detects 2 threats
+    And 2 minutes pass
+    Then the Global KSN counted 2 statistics records from "ep1"
+    When "ep1" detects 3 threats
+    And 2 minutes pass
+    Then the Global KSN counted 5 statistics records from "ep1"
+    And "ep1" has 0 statistics records queued
+
+  @EP-STAT-1
+  Scenario: Threats detected while an upload waits to be acknowledged are sent after it, and none is lost
+    When the Global KSN becomes unavailable
+    And "ep1" detects 2 threats
+    And "ep1" sends its queued statistics
+    And "ep1" detects 3 threats
+    And "ep1" sends its queued statistics
+    Then "ep1" has 5 statistics records queued
+    When the Global KSN recovers
+    And 5 minutes pass
+    Then the Global KSN counted 5 statistics records from "ep1"
+    And "ep1" has 0 statistics records queued
+
+  @EP-MODE-1 @EP-STAT-1
+  Scenario: Statistics kept through a spell in basic mode go out within a minute of returning to extended mode
+    When "ep1" detects 3 threats
+    And "ep1" switches to basic mode
+    And 20 minutes pass
+    Then the Global KSN counted 0 statistics records from "ep1"
+    When "ep1" switches to extended mode
+    And 61 seconds pass
+    Then the Global KSN counted 3 statistics records from "ep1"

@@ -65,3 +65,19 @@ Feature: What the application reports about KSN
     And "bank" sends its queued statistics
     Then the Private KSN counted 2 statistics records from "bank"
     And "bank" has 0 statistics records queued
+
+  @EP-STATUS-1
+  Scenario: A stopped KSN Usage task reads as stopped, not as KSN being unavailable
+    When the KSN Usage task of "ep1" is stopped
+    Then "ep1" reports "Extended, task stopped"
+
+  @EP-RATE-1 @EP-STAT-1
+  Scenario: Statistics held back by a Retry-After go out on their own as soon as it runs out
+    When 5 minutes pass
+    And the Global KSN rate-limits clients for 100 seconds
+    And "ep1" detects 2 threats
+    And "ep1" sends its queued statistics
+    Then "ep1" has 2 statistics records queued
+    When the Global KSN recovers
+    And 102 seconds pass
+    Then the Global KSN counted 2 statistics records from "ep1"

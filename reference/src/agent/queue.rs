@@ -145,6 +145,7 @@ mod tests {
         let mut q = StatisticsQueue::new(10);
         (0..3).for_each(|n| q.push(record(n)).unwrap());
         q.next_upload(1, || "k".into());
+        assert!(!q.is_empty(), "a queue with an upload in flight is not empty");
         assert_eq!(q.delete_all(), 3);
         assert!(q.is_empty() && q.next_upload(5, || "x".into()).is_none());
         assert_eq!(q.deleted(), 3);
