@@ -213,11 +213,60 @@ impl EndpointAgent {
         if failures == 0 {
             return config.upload_interval;
         }
-        let exponential = config
-            .backoff_base
-            .saturating_mul(1 << failures.min(16).saturating_sub(1));
-        let capped = exponential.min(config.backoff_max);
-        let jitter_ms = self.inner.deps.rng.below((capped.as_millis() as u64 / 4).max(1));
-        capped + Duration::from_millis(jitter_ms)
+        backoff(config.backoff_base, config.backoff_max, failures, |n| {
+            self.inner.deps.rng.below(n)
+        })
+    }
+}
+
+/// The wait after `failures` (at least 1) failed turns in a row: `base` doubled per failure after the first,
+/// capped at `max`, plus a jitter of up to a quarter of that drawn by `below` (uniform in `0..n`), so that devices
+/// that failed together do not all retry in the same instant.
+fn backoff(base: Duration, max: Duration, failures: u32, below: impl FnOnce(u64) -> u64) -> Duration {
+    let exponential = base.saturating_mul(1 << failures.min(16).saturating_sub(1));
+    let capped = exponential.min(max);
+    let jitter_ms = below((capped.as_millis() as u64 / 4).max(1));
+    capped + Duration::from_millis(jitter_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: Duration = Duration::from_secs(30);
+    const MAX: Duration = Duration::from_secs(3600);
+
+    #[test]
+    fn backoff_doubles_from_the_base_and_stops_at_the_cap() {
+        let no_jitter = |_| 0;
+        assert_eq!(backoff(BASE, MAX, 1, no_jitter), BASE);
+        assert_eq!(backoff(BASE, MAX, 2, no_jitter), BASE * 2);
+        assert_eq!(backoff(BASE, MAX, 5, no_jitter), BASE * 16);
+        assert_eq!(backoff(BASE, MAX, 8, no_jitter), MAX);
+        assert_eq!(backoff(BASE, MAX, u32::MAX, no_jitter), MAX);
+    }
+
+    #[test]
+    fn backoff_jitter_adds_up_to_a_quarter_and_never_subtracts() {
+        // The draw is asked for a bound of a quarter of the capped wait, and the largest draw is added on top.
+        let mut asked = 0;
+        let largest = backoff(BASE, MAX, 3, |n| {
+            asked = n;
+            n - 1
+        });
+        assert_eq!(asked, (BASE * 4).as_millis() as u64 / 4);
+        assert_eq!(largest, BASE * 4 + Duration::from_millis(asked - 1));
+        assert_eq!(backoff(BASE, MAX, 3, |_| 0), BASE * 4);
+        // A wait too short for a quarter still draws from 0..1.
+        let tiny = Duration::from_millis(2);
+        let mut asked_tiny = 0;
+        assert_eq!(
+            backoff(tiny, MAX, 1, |n| {
+                asked_tiny = n;
+                0
+            }),
+            tiny
+        );
+        assert_eq!(asked_tiny, 1);
     }
 }
