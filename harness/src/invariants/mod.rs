@@ -94,3 +94,12 @@ pub(crate) fn violation(index: usize, event: &SimEvent, message: String) -> Opti
         message,
     })
 }
+
+/// A violation seen only at the end of a run (counts, the final status), with no event to point at.
+pub(crate) fn at_end(message: String) -> Option<Violation> {
+    Some(Violation {
+        index: None,
+        event: None,
+        message,
+    })
+}

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::uploads::acknowledged_uploads;
-use super::{Invariant, Violation, WorldFacts};
+use super::{Invariant, Violation, WorldFacts, at_end};
 use crate::trace::{SimEvent, SimEventKind};
 
 pub struct ServerCountMatchesLog;
@@ -38,11 +38,7 @@ impl Invariant for ServerCountMatchesLog {
                     "{server} says it counted {counted} statistics records, but its log shows {logged} acknowledged \
                      (each Idempotency-Key once)"
                 );
-                return Some(Violation {
-                    index: None,
-                    event: None,
-                    message,
-                });
+                return at_end(message);
             }
         }
         None

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::uploads::acknowledged_uploads;
-use super::{Invariant, Violation, WorldFacts};
+use super::{Invariant, Violation, WorldFacts, at_end};
 use crate::trace::SimEvent;
 
 pub struct StatisticsConserved;
@@ -58,11 +58,7 @@ impl Invariant for StatisticsConserved {
                     "{endpoint} accepted {recorded} records; the server counted {counted}, {queued} are queued and \
                      {deleted} were deleted on withdrawal: {problem}"
                 );
-                return Some(Violation {
-                    index: None,
-                    event: None,
-                    message,
-                });
+                return at_end(message);
             }
         }
         None

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use super::{Invariant, Violation, WorldFacts};
+use super::{Invariant, Violation, WorldFacts, at_end};
 use crate::trace::{SimEvent, SimEventKind};
 
 /// The 15 minutes of EP-STATUS-1.
@@ -80,11 +80,7 @@ impl Invariant for StatusTellsTheTruth {
                 ),
                 _ => continue,
             };
-            return Some(Violation {
-                index: None,
-                event: None,
-                message,
-            });
+            return at_end(message);
         }
         None
     }
