@@ -18,6 +18,16 @@ pub fn mode(text: &str) -> Result<Mode, String> {
     }
 }
 
+/// A mode in the steps' words: what [`mode`] reads back.
+pub fn mode_words(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Extended => "extended",
+        Mode::Basic => "basic",
+        Mode::SaveToFile => "save-to-file",
+        Mode::Off => "off",
+    }
+}
+
 pub fn participation(text: &str) -> Result<Participation, String> {
     Ok(match mode(text)? {
         Mode::Extended => Participation::Extended,
@@ -32,6 +42,14 @@ pub fn ksn(text: &str) -> Result<KsnKind, String> {
         "Global" | "global" => Ok(KsnKind::Global),
         "Private" | "private" => Ok(KsnKind::Private),
         other => Err(format!("KSN {other:?}: use Global or Private")),
+    }
+}
+
+/// A KSN kind in the steps' words ("the Global KSN"): what [`ksn`] reads back.
+pub fn ksn_words(kind: KsnKind) -> &'static str {
+    match kind {
+        KsnKind::Global => "Global",
+        KsnKind::Private => "Private",
     }
 }
 
@@ -68,5 +86,15 @@ mod tests {
         assert_eq!(file(&hash), ObjectRef::File(hash.parse().unwrap()));
         assert_eq!(quoted_list(r#""a", "b",  "c d""#), ["a", "b", "c d"]);
         assert!(mode("turbo").unwrap_err().contains("use extended"));
+    }
+
+    #[test]
+    fn modes_and_ksn_kinds_written_as_words_read_back_the_same() {
+        for m in [Mode::Extended, Mode::Basic, Mode::SaveToFile, Mode::Off] {
+            assert_eq!(mode(mode_words(m)), Ok(m));
+        }
+        for k in [KsnKind::Global, KsnKind::Private] {
+            assert_eq!(ksn(ksn_words(k)), Ok(k));
+        }
     }
 }

@@ -3,9 +3,10 @@
 //! `ksnsim run`. Every field the steps can say is carried; a field they cannot say is an error that names it,
 //! never a world quietly different from the file.
 
-use ksnsim_harness::topology::{EndpointSpec, KsnKind, Mode, ProxySpec, Servers, Topology};
+use ksnsim_harness::topology::{EndpointSpec, KsnKind, ProxySpec, Servers, Topology};
 
 use super::around::{AroundError, StartingScenario, hosts_named};
+use crate::params::{ksn_words, mode_words};
 
 /// The topology's world, with no When steps of its own: every action of a schedule is generated.
 pub fn starting_world(topology: &Topology, origin: &str) -> Result<StartingScenario, AroundError> {
@@ -175,22 +176,6 @@ fn endpoint_steps(endpoint: &EndpointSpec) -> Result<Vec<String>, Unsayable> {
         }
     }
     Ok(steps)
-}
-
-fn ksn_words(kind: KsnKind) -> &'static str {
-    match kind {
-        KsnKind::Global => "Global",
-        KsnKind::Private => "Private",
-    }
-}
-
-fn mode_words(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Extended => "extended",
-        Mode::Basic => "basic",
-        Mode::SaveToFile => "save-to-file",
-        Mode::Off => "off",
-    }
 }
 
 fn quoted_list(items: &[String]) -> String {
