@@ -4,16 +4,17 @@
 //! - `bench proxy`, a KSN-aware load generator against proxies on loopback:
 //!   `plan` (what to measure), `workloads` (what is asked), `wire` and `connection` (keep-alive HTTP/1.1),
 //!   `proxy_load` (closed-loop load, warming), `latency` (the histogram), `static_answer` (the generator's
-//!   ceiling), `rss` (memory of a process group), `run` (rounds over the targets), `results` (samples,
-//!   medians, `bench.json`), `table` (terminal and Markdown).
+//!   ceiling), `rss` and `cpu` (memory and CPU time of a process group), `run` (rounds over the targets),
+//!   `results` (samples, medians, `bench.json`), `table` (terminal and Markdown).
 //!
 //! ```text
 //! plan ─▶ run: mock KSN (TLS) ◀─HTTPS─ proxy (process group) ◀─HTTP keep-alive─ proxy_load ─▶ latency
 //!            │  static answer ◀──────────────────────────────────────────────────┘             │
-//!            └──────────── samples (mock's request log, /proc RSS) ─▶ results ─▶ table, bench.json
+//!            └──────────── samples (mock's log, /proc RSS and CPU) ─▶ results ─▶ table, bench.json
 //! ```
 
 mod connection;
+mod cpu;
 mod error;
 pub mod latency;
 mod plan;

@@ -22,6 +22,7 @@ use crate::conformance::launch::{LaunchedProxy, launch};
 use crate::conformance::upstream::Upstream;
 
 use super::connection::Target;
+use super::cpu::group_cpu_seconds;
 use super::error::ProxyBenchError;
 use super::plan::{BenchedProxy, ProxyBenchPlan};
 use super::proxy_load::{LoadFigures, LoadShape, run_load, warm_up};
@@ -194,7 +195,7 @@ impl<'p> Bench<'p> {
         };
         for &connections in &plan.connections {
             let sample = self
-                .measure(&ceiling, None, Workload::Hits, connections, round)
+                .measure(&ceiling, None, None, Workload::Hits, connections, round)
                 .await;
             self.record(
                 CEILING_NAME,
@@ -212,7 +213,14 @@ impl<'p> Bench<'p> {
             };
             for &connections in &plan.connections {
                 let sample = self
-                    .measure(&direct, Some(&self.global), Workload::Misses, connections, round)
+                    .measure(
+                        &direct,
+                        Some(&self.global),
+                        None,
+                        Workload::Misses,
+                        connections,
+                        round,
+                    )
                     .await;
                 self.record(
                     UPSTREAM_NAME,
@@ -315,7 +323,14 @@ impl<'p> Bench<'p> {
             }
             for &connections in &self.plan.connections {
                 let mut sample = self
-                    .measure(&target, Some(upstream), workload, connections, round)
+                    .measure(
+                        &target,
+                        Some(upstream),
+                        launched.process_group(),
+                        workload,
+                        connections,
+                        round,
+                    )
                     .await;
                 if workload == Workload::Warm {
                     (sample.0.rss_before_warm, sample.0.rss_after_warm) = rss;
@@ -391,11 +406,13 @@ impl<'p> Bench<'p> {
         Ok(true)
     }
 
-    /// One load run; the sample and the first problem it saw.
+    /// One load run; the sample and the first problem it saw. `group`: the proxy's process group, whose CPU
+    /// time is read around the run.
     async fn measure(
         &self,
         target: &Target,
         upstream: Option<&Upstream>,
+        group: Option<i32>,
         workload: Workload,
         connections: usize,
         round: usize,
@@ -409,9 +426,15 @@ impl<'p> Bench<'p> {
             request_timeout: self.plan.request_timeout,
         };
         let epoch = self.epoch.fetch_add(1, Ordering::Relaxed);
+        let cpu_before = group.and_then(group_cpu_seconds);
         let figures = run_load(target, workload, self.plan.warm_objects, epoch, shape).await;
+        let cpu_after = group.and_then(group_cpu_seconds);
         let upstream_requests = upstream.map(|u| u.mock.clear_log() as u64);
-        (sample(round, &figures, upstream_requests), problem(&figures))
+        let mut sample = sample(round, &figures, upstream_requests);
+        sample.cpu_seconds = cpu_before
+            .zip(cpu_after)
+            .map(|(before, after)| (after - before).max(0.0));
+        (sample, problem(&figures))
     }
 
     fn record(
@@ -489,6 +512,7 @@ fn sample(round: usize, figures: &LoadFigures, upstream_requests: Option<u64>) -
         upstream_requests,
         rss_before_warm: None,
         rss_after_warm: None,
+        cpu_seconds: None,
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::results::{BenchRow, ProxyBenchReport};
 
-const HEADERS: [&str; 10] = [
+const HEADERS: [&str; 11] = [
     "target",
     "workload",
     "conns",
@@ -14,11 +14,12 @@ const HEADERS: [&str; 10] = [
     "p99 ms",
     "p99.9 ms",
     "upstream/req",
+    "CPU us/req",
     "RSS/entry",
     "non-2xx/errors",
 ];
 
-fn cells(row: &BenchRow) -> [String; 10] {
+fn cells(row: &BenchRow) -> [String; 11] {
     [
         row.target.clone(),
         row.workload.name().to_owned(),
@@ -29,6 +30,8 @@ fn cells(row: &BenchRow) -> [String; 10] {
         format!("{:.3}", row.p999_ms),
         row.upstream_per_request
             .map_or_else(|| "-".to_owned(), |u| format!("{u:.3}")),
+        row.cpu_micros_per_request
+            .map_or_else(|| "-".to_owned(), |us| format!("{us:.1}")),
         row.rss_bytes_per_entry
             .map_or_else(|| "-".to_owned(), |b| format!("{b:.0} B")),
         format!("{}/{}", row.non_2xx, row.errors),
@@ -52,7 +55,7 @@ fn setting(report: &ProxyBenchReport) -> String {
 
 /// The table with aligned columns, the setting above it and the notes below.
 pub fn render_bench_table(report: &ProxyBenchReport) -> String {
-    let rows: Vec<[String; 10]> = report.rows.iter().map(cells).collect();
+    let rows: Vec<[String; 11]> = report.rows.iter().map(cells).collect();
     let mut widths = HEADERS.map(str::len);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -158,6 +161,7 @@ mod tests {
                 p99_ms: 1.25,
                 p999_ms: 3.0,
                 upstream_per_request: Some(0.0),
+                cpu_micros_per_request: Some(12.25),
                 rss_bytes_per_entry: None,
                 rss_after_warm_bytes: None,
                 non_2xx: 2,
@@ -177,7 +181,7 @@ mod tests {
             "{table}"
         );
         let row = table.lines().find(|l| l.starts_with("nginx")).unwrap();
-        for cell in ["hits", "12345", "0.500", "1.250", "3.000", "0.000", "2/0"] {
+        for cell in ["hits", "12345", "0.500", "1.250", "3.000", "0.000", "12.2", "2/0"] {
             assert!(row.contains(cell), "{cell} missing in {row}");
         }
         assert!(
@@ -196,7 +200,7 @@ mod tests {
         );
         assert!(md.contains("| target | workload | conns |"), "{md}");
         assert!(
-            md.contains("| nginx | hits | 8 | 12345 | 0.500 | 1.250 | 3.000 | 0.000 | - | 2/0 |"),
+            md.contains("| nginx | hits | 8 | 12345 | 0.500 | 1.250 | 3.000 | 0.000 | 12.2 | - | 2/0 |"),
             "{md}"
         );
         assert!(md.contains("- nginx: private not measured"), "{md}");
