@@ -72,13 +72,17 @@ fn hits_through_the_reference_proxy_have_a_rate_and_stay_off_the_upstream() {
         .find(|line| line.starts_with("ksn-proxy "))
         .unwrap_or_else(|| panic!("no ksn-proxy row: {shown}"));
     let cells: Vec<&str> = row.split_whitespace().collect();
-    // target, workload, conns, req/s, p50, p99, p99.9, upstream/req, RSS/entry, non-2xx/errors
+    // target, workload, conns, req/s, p50, p99, p99.9, upstream/req, CPU us/req, RSS/entry, non-2xx/errors
     assert_eq!(&cells[1..3], ["hits", "2"], "{row}");
     let rps: f64 = cells[3].parse().unwrap();
     let upstream_per_request: f64 = cells[7].parse().unwrap();
     assert!(rps > 0.0, "{row}");
     assert!(upstream_per_request < 0.1, "hits went upstream: {row}");
-    assert_eq!(cells[9], "0/0", "{row}");
+    let cpu_per_request: f64 = cells[8]
+        .parse()
+        .unwrap_or_else(|_| panic!("no CPU figure for a proxy started as a command: {row}"));
+    assert!(cpu_per_request > 0.0, "{row}");
+    assert_eq!(cells[10], "0/0", "{row}");
     assert!(stdout.contains("static answer (generator ceiling)"), "{shown}");
 
     let json: serde_json::Value =
@@ -88,6 +92,11 @@ fn hits_through_the_reference_proxy_have_a_rate_and_stay_off_the_upstream() {
     assert_eq!(proxy["workload"], "hits");
     assert!(proxy["requests_per_second"].as_f64().unwrap() > 0.0);
     assert!(proxy["p99_ms"].as_f64().unwrap() >= proxy["p50_ms"].as_f64().unwrap());
+    assert!(
+        proxy["cpu_micros_per_request"]
+            .as_f64()
+            .is_some_and(|us| us > 0.0)
+    );
     assert!(
         std::fs::read_to_string(dir.join("out/bench.md"))
             .unwrap()
