@@ -34,6 +34,7 @@ mod proxy_binary;
 mod raw;
 mod shutdown;
 mod slow_reader;
+mod tls_resumption;
 
 const NOW_UNIX: u64 = 1_800_000_000;
 const LOOKUPS: &str = "/v1/reputation/file/";
