@@ -302,6 +302,33 @@ mod tests {
         assert!(file_cost < cost / 4);
     }
 
+    fn cost(key: &CacheKey) -> usize {
+        entry_cost(key, &rep(key, Verdict::Trusted))
+    }
+
+    /// The byte bound is only as good as this count, and the suite's caches never come near 256 MiB: the
+    /// arithmetic is pinned here, from the sizes of the parts (see `entry_cost`).
+    #[test]
+    fn px_cache_7_an_entry_costs_its_node_its_strings_and_its_map_slots() {
+        let word = size_of::<usize>();
+        let node = size_of::<CacheKey>() + size_of::<Entry>() + 2 * word;
+        // A file hash (64 bytes, one 16-byte allocation header) in the key and in the verdict.
+        let hash_string = 64 + 16;
+        let map_slots = 2 * (2 * word + 1);
+        let file = key(1, None);
+        assert_eq!(
+            cost(&file),
+            (node.next_multiple_of(8) + 16) + 2 * hash_string + map_slots
+        );
+        // A tenant adds its own string, once.
+        let tenant = key(1, Some("tenant-a"));
+        let tenant_len = tenant.tenant.as_ref().map_or(0, |t| t.as_str().len());
+        assert!(tenant_len > 0);
+        assert_eq!(cost(&tenant) - cost(&file), tenant_len.next_multiple_of(8) + 16);
+        // Eight more bytes of URL cost eight more bytes in each of its two copies.
+        assert_eq!(cost(&url_key(1, 108)) - cost(&url_key(1, 100)), 2 * 8);
+    }
+
     #[test]
     fn px_cache_7_the_byte_bound_evicts_the_least_recently_used() {
         let t0 = Instant::now();
