@@ -354,6 +354,16 @@ mod tests {
     }
 
     #[test]
+    fn an_entry_exactly_the_byte_bound_is_kept() {
+        let t0 = Instant::now();
+        let k = url_key(1, 500);
+        let mut cache = Cache::new(10, Duration::ZERO).with_max_bytes(cost(&k));
+        cache.put(k.clone(), rep(&k, Verdict::Trusted), MIN, t0);
+        assert!(matches!(cache.get(&k, t0), Cached::Fresh(_)));
+        assert_eq!((cache.bytes(), cache.evictions()), (cost(&k), 0));
+    }
+
+    #[test]
     fn an_entry_larger_than_the_byte_bound_is_not_kept_and_evicts_nothing() {
         let t0 = Instant::now();
         let small = key(1, None);
