@@ -50,6 +50,16 @@ Feature: Ways to take part in KSN
     And 3 minutes pass
     Then "off" sent nothing at all
 
+  @EP-MODE-3
+  Scenario: An endpoint that starts taking part sends from then on
+    Given an endpoint "off" in off mode
+    And "off" has accepted KSN Statement version 1
+    When "off" looks up the file "tool.exe"
+    Then "off" refuses the lookup itself
+    When "off" switches to extended mode
+    And "off" looks up the file "tool.exe"
+    Then "off" gets an answer
+
   @EP-POL-1
   Scenario: An enforced policy overrides the local mode; an undefined one leaves the local value
     Given an endpoint "ep1" in extended mode
