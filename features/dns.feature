@@ -45,6 +45,15 @@ Feature: Reaching KSN when the system DNS fails
     Then the lookup of "ep1" fails
     And "ep1" never asked a public DNS server
 
+  @EP-DNS-1 @EP-POL-1
+  Scenario: A policy that allows public DNS overrides a local refusal
+    Given "ep1" may not use public DNS servers
+    When a policy allows public DNS on "ep1"
+    And the system DNS stops answering
+    And "ep1" looks up the file "tool.exe"
+    Then "ep1" gets an answer
+    And "ep1" asked the public DNS servers 8.8.8.8 in that order
+
   @EP-DNS-2
   Scenario: A poisoned DNS answer ends in a TLS failure and no data sent
     When the system DNS points the KSN names elsewhere

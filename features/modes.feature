@@ -37,7 +37,7 @@ Feature: Ways to take part in KSN
     Then "air" has a TAR archive for 1 day ago with 2 records and no JSON file for that day
     And "air" has a statistics file for today with 1 record
     When "air" looks up the file "tool.exe"
-    Then "air" refuses the lookup itself
+    Then "air" refuses the lookup itself, saying "participation mode save to file does not send requests"
     And "air" sent nothing at all
 
   @EP-MODE-3
@@ -45,10 +45,20 @@ Feature: Ways to take part in KSN
     Given an endpoint "off" in off mode
     And "off" has accepted KSN Statement version 1
     When "off" looks up the file "tool.exe"
-    Then "off" refuses the lookup itself
+    Then "off" refuses the lookup itself, saying "participation mode off does not send requests"
     When "off" detects 1 threat
     And 3 minutes pass
     Then "off" sent nothing at all
+
+  @EP-MODE-3
+  Scenario: An endpoint that starts taking part sends from then on
+    Given an endpoint "off" in off mode
+    And "off" has accepted KSN Statement version 1
+    When "off" looks up the file "tool.exe"
+    Then "off" refuses the lookup itself
+    When "off" switches to extended mode
+    And "off" looks up the file "tool.exe"
+    Then "off" gets an answer
 
   @EP-POL-1
   Scenario: An enforced policy overrides the local mode; an undefined one leaves the local value

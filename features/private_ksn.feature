@@ -39,6 +39,18 @@ Feature: Private KSN, tenants and license keys
     And 6 minutes pass
     Then "bank" reports "Extended"
 
+  @EP-LIC-1 @PX-TYPE-1
+  Scenario: An endpoint given a registered license moves from the Global KSN to the Private KSN
+    Given an endpoint "ep1" in extended mode
+    And "ep1" has accepted KSN Statement version 1
+    When "ep1" looks up the file "tool.exe"
+    Then "ep1" gets an answer
+    When the license of "ep1" changes to "LICENSE-B"
+    And "ep1" looks up the file "ledger.xlsx"
+    Then "ep1" gets an answer
+    And the Private KSN received 1 reputation request for the file "ledger.xlsx"
+    And the Global KSN received 1 reputation request
+
   @EP-LIC-2
   Scenario: Disabling Private KSN under a running task is a license violation until accepted and restarted
     When Private KSN is disabled on "bank"

@@ -111,6 +111,7 @@ Feature: The KSN Statement
     And "ep1" accepts KSN Statement version 2
     Then "ep1" cannot accept KSN Statement version 1
     And "ep1" cannot decline KSN Statement version 2
+    And "ep1" cannot be shown KSN Statement version 2
     And "ep1" works under KSN Statement version 2
 
   @EP-STMT-3
@@ -124,3 +125,14 @@ Feature: The KSN Statement
     And "ep1" looks up the file "a.exe"
     Then "ep1" gets an answer
     And "ep1" works under KSN Statement version 1
+
+  @EP-STMT-3
+  Scenario: After a full withdrawal the KSN Usage task does not start again until the Statement is accepted
+    Given "ep1" has accepted KSN Statement version 1
+    When "ep1" withdraws acceptance of the KSN Statement
+    And the KSN Usage task of "ep1" is stopped
+    And the KSN Usage task of "ep1" is started
+    Then the KSN Usage task of "ep1" is "stopped"
+    When "ep1" accepts KSN Statement version 1
+    And the KSN Usage task of "ep1" is started
+    Then the KSN Usage task of "ep1" is "running"

@@ -74,4 +74,28 @@ mod tests {
             r#"{"kind":"delay","ms":5}"#
         );
     }
+
+    #[test]
+    fn each_fault_reads_as_what_it_does() {
+        let shown = [
+            Fault::Delay { ms: 500 },
+            Fault::Unavailable,
+            Fault::RateLimited { retry_after: 30 },
+            Fault::Garbage,
+            Fault::CloseMidAnswer,
+            Fault::Hang,
+        ]
+        .map(|fault| fault.to_string());
+        assert_eq!(
+            shown,
+            [
+                "delay 500 ms",
+                "unavailable",
+                "rate limited, retry after 30 s",
+                "garbage",
+                "close mid-answer",
+                "hang",
+            ]
+        );
+    }
 }

@@ -246,8 +246,46 @@ mod tests {
             r#"{{"global":[{{"object":{{"file":"{hash}"}},"verdict":"trusted"}},{{"object":{{"file":"{hash}"}},"verdict":"trusted"}}]}}"#
         );
         let err = ReputationDb::from_json(&twice, "db.json").unwrap_err();
-        assert!(err.to_string().contains("listed twice"), "{err}");
+        assert!(err.to_string().contains(r#"listed twice in "global""#), "{err}");
         let err = ReputationDb::load(Path::new("/nonexistent/db.json")).unwrap_err();
         assert!(err.to_string().contains("/nonexistent/db.json"), "{err}");
+    }
+
+    #[test]
+    fn the_default_ttl_is_the_one_set_last() {
+        let mut db = ReputationDb::new(60);
+        assert_eq!(db.default_ttl(), 60);
+        db.set_default_ttl(7);
+        assert_eq!(db.default_ttl(), 7);
+        assert_eq!(
+            db.reputation(&file(2), KsnType::Global).ttl,
+            7,
+            "an object no entry names gets it"
+        );
+    }
+
+    #[test]
+    fn the_default_verdict_is_the_documented_function_of_the_objects_json() {
+        // The module's doc: the first byte of the SHA-256 of the object's JSON, modulo 10: 0-5 trusted,
+        // 6 riskware, 7 untrusted, 8-9 unknown.
+        for n in 0..200 {
+            let object = file(n);
+            let first = Sha256::digest(serde_json::to_vec(&object).unwrap())[0];
+            let documented = [Verdict::Trusted; 6]
+                .into_iter()
+                .chain([
+                    Verdict::Riskware,
+                    Verdict::Untrusted,
+                    Verdict::Unknown,
+                    Verdict::Unknown,
+                ])
+                .nth(usize::from(first % 10))
+                .unwrap();
+            assert_eq!(
+                default_verdict(&object),
+                documented,
+                "{object} (first byte {first})"
+            );
+        }
     }
 }

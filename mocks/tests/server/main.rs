@@ -423,6 +423,7 @@ async fn control_api_drives_the_same_state_as_the_typed_handle() {
         ("POST", "/_mock/licenses", r#"{"key":"has space"}"#),
         ("POST", "/_mock/statement", r#"{"version":0}"#),
         ("GET", "/_mock/nothing", ""),
+        ("DELETE", "/_mock/nothing", ""),
     ] {
         let mut request = OutgoingRequest::post(path, body.to_owned());
         request.method = method.parse().unwrap();

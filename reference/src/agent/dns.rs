@@ -207,6 +207,105 @@ impl DnsClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::RealNet;
+    use hickory_proto::rr::Record;
+    use hickory_proto::rr::rdata::A;
+
+    /// A UDP socket on a loopback port of its own, through the seam as the client's.
+    async fn loopback_socket() -> Box<dyn crate::net::Datagram> {
+        RealNet::shared()
+            .bind_udp("127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap()
+    }
+
+    /// An answer to `query` with message id `id` and one A record.
+    fn answer(query: &Message, id: u16, address: Ipv4Addr) -> Vec<u8> {
+        let mut response = Message::response(id, query.metadata.op_code);
+        response.add_queries(query.queries.clone());
+        let name = query.queries[0].name().clone();
+        response.add_answer(Record::from_rdata(name, 60, RData::A(A(address))));
+        response.to_vec().unwrap()
+    }
+
+    /// A client on loopback with a seeded id stream and a bound on every wait.
+    fn loopback_client(seed: u64) -> DnsClient {
+        DnsClient::new(RealNet::shared(), SharedRng::seeded(seed), Duration::from_secs(5))
+    }
+
+    #[tokio::test]
+    async fn a_datagram_from_another_address_or_with_another_id_is_not_the_answer() {
+        let server = loopback_socket().await;
+        let spoofer = loopback_socket().await;
+        let server_addr = server.local_addr().unwrap();
+        let client = loopback_client(7);
+        // The right id from another port, then the server's own address with another id, then the answer.
+        let respond = async {
+            let mut buf = [0u8; 1500];
+            let (n, peer) = server.recv_from(&mut buf).await.unwrap();
+            let query = Message::from_vec(&buf[..n]).unwrap();
+            let id = query.metadata.id;
+            let spoofed = answer(&query, id, Ipv4Addr::new(10, 6, 6, 6));
+            spoofer.send_to(&spoofed, peer).await.unwrap();
+            let stale = answer(&query, id.wrapping_add(1), Ipv4Addr::new(10, 7, 7, 7));
+            server.send_to(&stale, peer).await.unwrap();
+            let right = answer(&query, id, Ipv4Addr::new(10, 0, 0, 1));
+            server.send_to(&right, peer).await.unwrap();
+        };
+        let both = async { tokio::join!(client.query_a(server_addr, "ksn.test"), respond).0 };
+        let addrs = tokio::time::timeout(Duration::from_secs(10), both).await.unwrap();
+        assert_eq!(addrs, Ok(vec![Ipv4Addr::new(10, 0, 0, 1)]));
+    }
+
+    #[tokio::test]
+    async fn query_ids_differ_from_query_to_query() {
+        let server = loopback_socket().await;
+        let server_addr = server.local_addr().unwrap();
+        let client = loopback_client(11);
+        let mut ids = Vec::new();
+        for _ in 0..8 {
+            let respond = async {
+                let mut buf = [0u8; 1500];
+                let (n, peer) = server.recv_from(&mut buf).await.unwrap();
+                let query = Message::from_vec(&buf[..n]).unwrap();
+                let right = answer(&query, query.metadata.id, Ipv4Addr::new(10, 0, 0, 1));
+                server.send_to(&right, peer).await.unwrap();
+                query.metadata.id
+            };
+            let both = async { tokio::join!(client.query_a(server_addr, "ksn.test"), respond) };
+            let (addrs, id) = tokio::time::timeout(Duration::from_secs(10), both).await.unwrap();
+            assert_eq!(addrs, Ok(vec![Ipv4Addr::new(10, 0, 0, 1)]));
+            ids.push(id);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        assert!(ids.len() >= 7, "8 queries drew only the ids {ids:?}");
+    }
+
+    #[test]
+    fn an_address_is_via_public_dns_only_when_the_server_that_answered_is_public() {
+        let attempt = |public, outcome| DnsAttempt {
+            server: "10.0.0.53:53".parse().unwrap(),
+            public,
+            outcome,
+        };
+        let resolution = |attempts| Resolution {
+            addrs: vec![IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))],
+            attempts,
+        };
+        let answered = || Ok(vec![Ipv4Addr::new(10, 0, 0, 1)]);
+        let system = resolution(vec![attempt(false, answered())]);
+        assert!(!system.via_public());
+        let fallback = resolution(vec![
+            attempt(false, Err(DnsFailure::ServFail)),
+            attempt(true, answered()),
+        ]);
+        assert!(fallback.via_public());
+        assert!(
+            !resolution(Vec::new()).via_public(),
+            "an IP literal asks no server"
+        );
+    }
 
     #[test]
     fn ep_dns_1_public_servers_come_after_system_and_only_when_allowed() {

@@ -227,4 +227,33 @@ mod tests {
         std::fs::remove_dir_all(a).unwrap();
         std::fs::remove_dir_all(b).unwrap();
     }
+
+    #[test]
+    fn a_folder_not_made_yet_has_no_days_and_one_that_cannot_be_read_is_an_error() {
+        let dir = temp_dir("no-folder");
+        let files = StatisticsFiles::new(&dir);
+        assert_eq!(
+            files.days_in_json().unwrap(),
+            Vec::<Date>::new(),
+            "no folder yet: no days"
+        );
+        // A file where the folder should be: an error, not "no days" (which would skip packing them).
+        std::fs::write(&dir, b"not a folder").unwrap();
+        assert!(files.days_in_json().is_err());
+        std::fs::remove_file(dir).unwrap();
+    }
+
+    #[test]
+    fn a_days_file_that_cannot_be_read_is_an_error_not_an_empty_day() {
+        let dir = temp_dir("unreadable-day");
+        let files = StatisticsFiles::new(&dir);
+        let t0 = UNIX_EPOCH + Duration::from_secs(T0);
+        let today = day_of(t0);
+        // A folder where today's file should be: appending fails rather than starting the day afresh
+        // (which would replace the records already in it).
+        std::fs::create_dir_all(files.day_file(today)).unwrap();
+        assert!(files.read_day(today).is_err());
+        assert!(files.append(&record(1), t0).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

@@ -71,3 +71,53 @@ pub(crate) fn write_atomically(path: &std::path::Path, document: &[u8]) -> io::R
     file.sync_all()?;
     std::fs::rename(&temporary, path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ksnsim-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_file_store_keeps_the_last_document_saved_and_has_none_before_the_first() {
+        let dir = temp_dir("file");
+        let store = FileStore::new(dir.join("agent.json"));
+        assert_eq!(store.load().unwrap(), None, "nothing saved yet");
+        store.save(b"first").unwrap();
+        store.save(b"second").unwrap();
+        assert_eq!(store.load().unwrap(), Some(b"second".to_vec()));
+        assert_eq!(
+            FileStore::new(dir.join("agent.json")).load().unwrap(),
+            Some(b"second".to_vec()),
+            "another store on the same file (the agent after a restart) reads it too"
+        );
+        assert!(
+            !dir.join("agent.tmp").exists(),
+            "the temporary file was renamed into place"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_file_store_that_cannot_read_its_file_says_so_rather_than_starting_afresh() {
+        let dir = temp_dir("unreadable");
+        // A directory where the file should be: an error other than "not found".
+        let store = FileStore::new(&dir);
+        assert!(store.load().is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn clones_of_a_memory_store_share_its_document() {
+        let store = MemoryStore::default();
+        assert_eq!(store.load().unwrap(), None);
+        let after_restart = store.clone();
+        store.save(b"state").unwrap();
+        assert_eq!(after_restart.load().unwrap(), Some(b"state".to_vec()));
+    }
+}

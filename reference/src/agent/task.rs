@@ -113,6 +113,10 @@ mod tests {
         assert_eq!(state.name(), "authentication error");
         assert!(!state.exchanges_data());
         assert_eq!(state.apply(LicenseAccepted), Ok(TaskState::Running));
+        assert!(
+            TaskState::Running.exchanges_data(),
+            "only a running task exchanges data"
+        );
     }
 
     #[test]

@@ -212,4 +212,28 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn the_defaults_are_the_ones_the_config_file_documents() {
+        let config = ProxyConfig::new("https://ksn.test".parse().unwrap());
+        assert_eq!(
+            (
+                config.upstream_timeout,
+                config.cache_capacity,
+                config.cache_max_bytes
+            ),
+            (Duration::from_millis(10_000), 100_000, 268_435_456),
+            "as the `ProxyConfigFile` example says"
+        );
+    }
+
+    #[test]
+    fn a_config_file_is_read_from_its_path_and_a_missing_one_is_named() {
+        let path = std::env::temp_dir().join(format!("ksnsim-proxy-config-{}.toml", std::process::id()));
+        std::fs::write(&path, "cache_capacity = 7\n").unwrap();
+        assert_eq!(ProxyConfigFile::load(&path).unwrap().cache_capacity, Some(7));
+        std::fs::remove_file(&path).unwrap();
+        let err = ProxyConfigFile::load(&path).unwrap_err();
+        assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+    }
 }

@@ -111,12 +111,19 @@ fn fails(world: &mut KsnWorld, host: String) -> Result<(), String> {
 }
 
 /// The last action of the endpoint (a lookup, a batch, an upload or a license check) was refused by the
-/// agent's own rules, with nothing sent.
-#[then(regex = r#"^"([^"]+)" refuses the (?:lookup|batch|upload|license check) itself$"#)]
-fn refused_locally(world: &mut KsnWorld, host: String) -> Result<(), String> {
+/// agent's own rules, with nothing sent; with `, saying "..."`, the error a user reads says that.
+#[then(
+    regex = r#"^"([^"]+)" refuses the (?:lookup|batch|upload|license check) itself(?:, saying "([^"]+)")?$"#
+)]
+fn refused_locally(world: &mut KsnWorld, host: String, saying: String) -> Result<(), String> {
     let outcome = world.last_of(&host)?;
-    if outcome.refused_locally {
+    let says = outcome.error.as_deref().unwrap_or_default();
+    if outcome.refused_locally && says.contains(&saying) {
         Ok(())
+    } else if outcome.refused_locally {
+        Err(format!(
+            "{host} refused by its own rules, but its error does not say {saying:?}: {says}"
+        ))
     } else {
         Err(format!(
             "expected {host} to refuse by its own rules (nothing sent), but: {}",

@@ -45,14 +45,15 @@ async fn declines(world: &mut KsnWorld, host: String, version: u32) -> Result<()
 }
 
 /// The agent refuses a Statement decision that does not apply (an older version, or declining the one it
-/// works under): the step passes only when the action fails and changes nothing it can be asked about.
-#[then(regex = r#"^"([^"]+)" cannot (accept|decline) KSN Statement version (\d+)$"#)]
+/// works under, showing a version not newer than it): the step passes only when the action fails and changes
+/// nothing it can be asked about.
+#[then(regex = r#"^"([^"]+)" cannot (accept|decline|be shown) KSN Statement version (\d+)$"#)]
 async fn cannot(world: &mut KsnWorld, host: String, what: String, version: u32) -> Result<(), String> {
     let version = StatementVersion(version);
-    let action = if what == "accept" {
-        EndpointAction::AcceptStatement(version)
-    } else {
-        EndpointAction::DeclineStatement(version)
+    let action = match what.as_str() {
+        "accept" => EndpointAction::AcceptStatement(version),
+        "decline" => EndpointAction::DeclineStatement(version),
+        _ => EndpointAction::OfferStatement(version),
     };
     let outcome = world.act(&host, action).await?;
     match outcome.error {
