@@ -231,6 +231,7 @@ mod tests {
         let (mut cache, t0) = (Cache::new(10, Duration::ZERO), Instant::now());
         let k = key(1, None);
         cache.put(k.clone(), rep(&k, Verdict::Trusted), MIN, t0);
+        assert!(!cache.is_empty());
         assert_eq!(cache.get(&k, t0 + MIN), Cached::Miss);
         assert!(cache.is_empty(), "an expired entry is dropped");
     }
