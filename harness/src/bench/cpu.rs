@@ -2,7 +2,7 @@
 //! threads), read from `/proc/PID/stat` (Linux). Read before and after a measurement, it gives the proxy's own
 //! CPU per answered request, which the shared machine's noise does not distort the way it distorts req/s.
 
-use crate::conformance::process_group::running_members;
+use crate::conformance::process_group::sum_over_members;
 
 /// Clock ticks per second of the `utime`/`stime` fields of `/proc/PID/stat` (`USER_HZ`, 100 on Linux).
 const USER_HZ: f64 = 100.0;
@@ -10,13 +10,7 @@ const USER_HZ: f64 = 100.0;
 /// Seconds of CPU used so far by the running processes of group `pgid`; `None` without `/proc` or with no
 /// process. A process that exits between two reads takes its time with it (a proxy's workers do not).
 pub(crate) fn group_cpu_seconds(pgid: i32) -> Option<f64> {
-    let members = running_members(pgid)?;
-    let ticks: Vec<u64> = members
-        .iter()
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
-        .filter_map(|stat| cpu_ticks(&stat))
-        .collect();
-    (!ticks.is_empty()).then(|| ticks.iter().sum::<u64>() as f64 / USER_HZ)
+    sum_over_members(pgid, "stat", cpu_ticks).map(|ticks| ticks as f64 / USER_HZ)
 }
 
 /// `utime + stime` of a `/proc/PID/stat` line: fields 14 and 15, counted after the `(comm)` field, whose

@@ -1,17 +1,11 @@
 //! Memory of a proxy under load: the resident set (VmRSS) summed over every process of its process group,
 //! read from `/proc` (Linux). Measured before and after the warm set is cached, it gives bytes per entry.
 
-use crate::conformance::process_group::running_members;
+use crate::conformance::process_group::sum_over_members;
 
 /// The resident bytes of every running process of group `pgid`; `None` without `/proc` or with no process.
 pub(crate) fn group_rss_bytes(pgid: i32) -> Option<u64> {
-    let members = running_members(pgid)?;
-    let sizes: Vec<u64> = members
-        .iter()
-        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
-        .filter_map(|status| vm_rss_bytes(&status))
-        .collect();
-    (!sizes.is_empty()).then(|| sizes.iter().sum())
+    sum_over_members(pgid, "status", vm_rss_bytes)
 }
 
 /// The `VmRSS:   1234 kB` line of a `/proc/PID/status`, in bytes.

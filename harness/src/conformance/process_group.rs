@@ -108,6 +108,17 @@ pub(crate) fn live_members(pgid: i32) -> Option<usize> {
     running_members(pgid).map(|members| members.len())
 }
 
+/// The sum of `read` over the file `/proc/PID/{file}` of each running process of group `pgid` (the benchmark's
+/// memory and CPU figures); `None` without a `/proc`, or when no member's file could be read.
+pub(crate) fn sum_over_members(pgid: i32, file: &str, read: impl Fn(&str) -> Option<u64>) -> Option<u64> {
+    let values: Vec<u64> = running_members(pgid)?
+        .iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/{file}")).ok())
+        .filter_map(|contents| read(&contents))
+        .collect();
+    (!values.is_empty()).then(|| values.iter().sum())
+}
+
 /// The pids of the processes of group `pgid` that are running (not zombies), from `/proc`; `None` without a
 /// `/proc`. The benchmark reads their memory; stopping counts them.
 pub(crate) fn running_members(pgid: i32) -> Option<Vec<i32>> {
