@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use ksnsim_mocks::StatisticsTotals;
+
 use crate::topology::{KsnKind, Mode, Topology};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +27,9 @@ pub struct WorldFacts {
     pub recorded: BTreeMap<String, u64>,
     /// Each endpoint's statistics still held at the end: queued, overflowed, deleted on withdrawal.
     pub held_at_end: BTreeMap<String, (u64, u64, u64)>,
-    /// Statistics records each KSN server host says it counted, read from the server at the end of a run.
-    pub server_counted: BTreeMap<String, u64>,
+    /// What each KSN server host says it counted (records, and uploads: a repeated Idempotency-Key is not a new
+    /// one), read from the server at the end of a run.
+    pub server_counted: BTreeMap<String, StatisticsTotals>,
     /// What each running endpoint's status said at the end of a run (what a user would see).
     pub status_at_end: BTreeMap<String, StatusSeen>,
 }

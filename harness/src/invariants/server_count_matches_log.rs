@@ -1,9 +1,12 @@
 //! SRV-STAT-1 from the server's own side: at the end of a run, what each KSN server says it counted equals
-//! what its request log supports: the records of every statistics upload it acknowledged with 202, each
+//! what its request log supports: the statistics uploads it acknowledged with 202 and their records, each
 //! Idempotency-Key once. The scenario checks and EP-STAT-1 deduplicate by key themselves; this one catches a
-//! server that counts a repeated key twice (or forgets to count) while answering as if it did not.
+//! server that counts a repeated key twice (or forgets to count, records or uploads) while answering as if it
+//! did not.
 
 use std::collections::BTreeMap;
+
+use ksnsim_mocks::StatisticsTotals;
 
 use super::uploads::acknowledged_uploads;
 use super::{Invariant, Violation, WorldFacts, at_end};
@@ -11,11 +14,13 @@ use crate::trace::{SimEvent, SimEventKind};
 
 pub struct ServerCountMatchesLog;
 
-/// Records each KSN server acknowledged in the trace (see [`acknowledged_uploads`]).
-fn acknowledged_per_server(events: &[SimEvent]) -> BTreeMap<&str, u64> {
-    let mut acknowledged: BTreeMap<&str, u64> = BTreeMap::new();
+/// What each KSN server acknowledged in the trace (see [`acknowledged_uploads`]), as the server would count it.
+fn acknowledged_per_server(events: &[SimEvent]) -> BTreeMap<&str, StatisticsTotals> {
+    let mut acknowledged: BTreeMap<&str, StatisticsTotals> = BTreeMap::new();
     for upload in acknowledged_uploads(events) {
-        *acknowledged.entry(upload.server).or_default() += upload.records as u64;
+        let totals = acknowledged.entry(upload.server).or_default();
+        totals.records += upload.records as u64;
+        totals.uploads += 1;
     }
     acknowledged
 }
@@ -32,11 +37,12 @@ impl Invariant for ServerCountMatchesLog {
     fn check(&self, facts: &WorldFacts, events: &[SimEvent]) -> Option<Violation> {
         let acknowledged = acknowledged_per_server(events);
         for (server, counted) in &facts.server_counted {
-            let logged = acknowledged.get(server.as_str()).copied().unwrap_or(0);
+            let logged = acknowledged.get(server.as_str()).copied().unwrap_or_default();
             if logged != *counted {
                 let message = format!(
-                    "{server} says it counted {counted} statistics records, but its log shows {logged} acknowledged \
-                     (each Idempotency-Key once)"
+                    "{server} says it counted {} statistics records in {} uploads, but its log shows {} records in {} \
+                     uploads acknowledged (each Idempotency-Key once)",
+                    counted.records, counted.uploads, logged.records, logged.uploads
                 );
                 return at_end(message);
             }

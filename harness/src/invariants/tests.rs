@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::*;
 use crate::topology::Topology;
 use crate::trace::{SeenRequest, SimEvent, SimEventKind};
+use ksnsim_mocks::StatisticsTotals;
 
 fn facts() -> WorldFacts {
     let topology = Topology::from_toml(
@@ -431,19 +432,28 @@ fn srv_stat_1_a_server_whose_count_disagrees_with_its_log_is_caught() {
         at(5, answer("ksn-global", "ep", 2, 503)),
     ];
     let mut facts = facts();
-    facts.server_counted.insert("ksn-global".into(), 3);
+    let counted = |records, uploads| StatisticsTotals { records, uploads };
+    facts.server_counted.insert("ksn-global".into(), counted(3, 1));
     assert_eq!(check(&invariant, &facts, &events), None);
-    facts.server_counted.insert("ksn-global".into(), 6);
+    facts.server_counted.insert("ksn-global".into(), counted(6, 2));
     let violation = check(&invariant, &facts, &events).unwrap();
     assert!(
-        violation.message.contains("counted 6") && violation.message.contains("shows 3"),
+        violation
+            .message
+            .contains("counted 6 statistics records in 2 uploads")
+            && violation.message.contains("shows 3 records in 1 uploads"),
         "{}",
         violation.message
     );
-    facts.server_counted.insert("ksn-global".into(), 0);
+    facts.server_counted.insert("ksn-global".into(), counted(0, 0));
     assert!(
         check(&invariant, &facts, &events).is_some(),
         "a server that forgets to count is caught too"
+    );
+    facts.server_counted.insert("ksn-global".into(), counted(3, 0));
+    assert!(
+        check(&invariant, &facts, &events).is_some(),
+        "a server that counts the records but not the upload is caught too"
     );
 }
 

@@ -320,8 +320,9 @@ impl SimWorld {
                 KsnKind::Global => hostnames::GLOBAL_KSN,
                 KsnKind::Private => hostnames::PRIVATE_KSN,
             };
-            let counted = mock.statistics().records;
-            self.facts.server_counted.insert(host.to_owned(), counted);
+            self.facts
+                .server_counted
+                .insert(host.to_owned(), mock.statistics());
         }
         Ok(check_all(&self.facts, &self.recorder.events()))
     }
