@@ -39,6 +39,21 @@ Feature: Private KSN, tenants and license keys
     And 6 minutes pass
     Then "bank" reports "Extended"
 
+  @EP-LIC-1 @SRV-AUTH-1
+  Scenario: A license the provider stops honouring: authentication error at once, no fallback, recovery
+    When "bank" looks up the file "payroll.xlsx"
+    Then "bank" gets an answer
+    When the provider removes the license "LICENSE-A"
+    And "bank" looks up the file "ledger.xlsx"
+    Then the lookup of "bank" fails with "license_not_registered"
+    And "bank" reports "authentication error"
+    And the Global KSN received nothing from "bank"
+    When the provider registers the license "LICENSE-A"
+    And "bank" checks its license
+    Then "bank" reports "Extended"
+    When "bank" looks up the file "ledger.xlsx"
+    Then "bank" gets an answer
+
   @EP-LIC-1 @PX-TYPE-1
   Scenario: An endpoint given a registered license moves from the Global KSN to the Private KSN
     Given an endpoint "ep1" in extended mode
