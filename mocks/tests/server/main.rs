@@ -472,6 +472,18 @@ async fn request_log_records_what_arrived_and_what_was_answered() {
     assert!(log.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
     assert_eq!(server.mock.requests_to("/v1/statistics"), 1);
     assert_eq!(server.mock.requests_to("/v1/reputation/file/"), 1);
+    assert_eq!(
+        server.mock.requests_to("/v1/"),
+        3,
+        "a path ending in / counts what is under it"
+    );
+    assert_eq!(server.mock.requests_to("/v1/reputation/batch"), 0);
+    assert_eq!(
+        server.mock.clear_log(),
+        3,
+        "clearing says how many entries there were"
+    );
+    assert_eq!(server.mock.requests_to("/v1/"), 0);
 }
 
 /// A body over the limit is refused from its declared length, before the server reads it: the request is in the
@@ -575,6 +587,45 @@ async fn fault_close_mid_answer_breaks_the_answer_off_after_doing_the_work() {
     );
 }
 
+/// The fault's contract, below the wire: the answer is the one the server would give, its body cut after its
+/// first half (the client gets a head and part of a body, then the connection breaks; the test above).
+#[tokio::test]
+async fn fault_close_mid_answer_keeps_the_first_half_of_the_body() {
+    let mock = MockKsn::global(SharedRng::seeded(7), clock());
+    let request = |path: String| ksnsim_reference::http::IncomingRequest {
+        method: hyper::Method::GET,
+        path,
+        query: None,
+        headers: [("ksn-statement", "1")]
+            .into_iter()
+            .map(|(name, value)| (name.parse().unwrap(), value.parse().unwrap()))
+            .collect(),
+        body: Default::default(),
+        peer: "127.0.0.1:4000".parse().unwrap(),
+    };
+    let whole = mock.handler().handle(request(lookup_path(&file(1)))).await;
+    assert_eq!((whole.status.as_u16(), whole.cut_after), (200, None));
+    mock.set_fault(Some(Fault::CloseMidAnswer));
+    let cut = mock.handler().handle(request(lookup_path(&file(1)))).await;
+    assert_eq!(cut.body, whole.body, "the answer is the one it would have been");
+    assert!(
+        whole.body.len() > 4,
+        "a body long enough to have a middle: {:?}",
+        whole.body
+    );
+    assert_eq!(cut.cut_after, Some(whole.body.len() / 2));
+}
+
+#[test]
+fn a_mock_server_debugs_as_its_kind() {
+    let global = format!("{:?}", MockKsn::global(SharedRng::seeded(7), clock()));
+    let private = format!("{:?}", MockKsn::private(SharedRng::seeded(7), clock()));
+    assert_eq!(
+        (global.as_str(), private.as_str()),
+        ("MockKsn { kind: Global, .. }", "MockKsn { kind: Private, .. }")
+    );
+}
+
 #[tokio::test]
 async fn fault_hang_answers_nothing_until_the_client_gives_up() {
     let server = Server::start_with_timeout(KsnType::Global, Duration::from_millis(300)).await;
@@ -617,6 +668,22 @@ async fn faults_never_apply_to_the_control_api() {
 async fn ksn_mock_binary_prints_its_addresses_serves_tls_and_stops_on_sigterm() {
     use std::io::BufRead;
     let dir = std::env::temp_dir().join(format!("ksn-mock-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A database of the operator's: a global verdict with its own ttl, a local one only the Private KSN has, and
+    // a default ttl for everything else.
+    let db = dir.join("db.json");
+    let entry = |object: &ObjectRef, verdict: &str, ttl: Option<u64>| {
+        let mut entry = serde_json::json!({"object": object, "verdict": verdict});
+        if let Some(ttl) = ttl {
+            entry["ttl"] = ttl.into();
+        }
+        entry
+    };
+    let contents = serde_json::json!({
+        "global": [entry(&file(1), "riskware", Some(60))],
+        "local": [entry(&file(2), "untrusted", None)],
+    });
+    std::fs::write(&db, contents.to_string()).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ksn-mock"))
         .args([
             "--global",
@@ -625,9 +692,13 @@ async fn ksn_mock_binary_prints_its_addresses_serves_tls_and_stops_on_sigterm() 
             "127.0.0.1:0",
             "--license",
             "K-1",
+            "--ttl",
+            "120",
         ])
         .arg("--pki")
         .arg(&dir)
+        .arg("--db")
+        .arg(&db)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -654,6 +725,23 @@ async fn ksn_mock_binary_prints_its_addresses_serves_tls_and_stops_on_sigterm() 
     assert_eq!(global.body.as_ref(), br#"{"ksn":"global"}"#);
     let private = client.send(&urls[1], ping(Some("K-1"))).await.unwrap();
     assert_eq!(private.body.as_ref(), br#"{"ksn":"private"}"#);
+    let verdict = |answer: Answer| {
+        let reputation: Reputation = serde_json::from_slice(&answer.body).unwrap();
+        (reputation.verdict, reputation.ttl)
+    };
+    let licensed = |request: OutgoingRequest| request.header("Authorization", "License K-1");
+    let from_db = client.send(&urls[0], lookup(&file(1))).await.unwrap();
+    assert_eq!(
+        verdict(from_db),
+        (Verdict::Riskware, 60),
+        "--db: the entry's verdict and ttl"
+    );
+    let local = client.send(&urls[1], licensed(lookup(&file(2)))).await.unwrap();
+    assert_eq!(
+        verdict(local),
+        (Verdict::Untrusted, 120),
+        "--db: the Private KSN's local entry; --ttl: the ttl of an entry without its own"
+    );
 
     let term = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
