@@ -176,16 +176,29 @@ mod tests {
     #[tokio::test]
     async fn stopping_ends_the_forked_workers_too_even_one_that_ignores_sigterm() {
         // The leader forks a worker that ignores SIGTERM, then waits; SIGTERM ends the leader, SIGKILL the worker.
+        // The worker says when its trap is set: a SIGTERM that came between its fork and its `trap` would end it,
+        // and the group would stop on SIGTERM (a flake seen once under load).
+        use tokio::io::AsyncBufReadExt;
         let mut command = Command::new("sh");
         command
-            .args(["-c", "sh -c 'trap \"\" TERM; while :; do sleep 1; done' & wait"])
+            .args([
+                "-c",
+                "sh -c 'trap \"\" TERM; echo trapped; while :; do sleep 1; done' & wait",
+            ])
+            .stdout(std::process::Stdio::piped())
             .kill_on_drop(true);
-        let group = ProcessGroup::spawn(&mut command).expect("sh starts");
+        let mut group = ProcessGroup::spawn(&mut command).expect("sh starts");
         let pgid = group.pgid().expect("a started child has a pid");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while live_members(pgid) < Some(2) && Instant::now() < deadline {
-            tokio::time::sleep(POLL).await;
-        }
+        let stdout = group.leader().stdout.take().expect("stdout is piped");
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let said = tokio::time::timeout(Duration::from_secs(5), lines.next_line()).await;
+        assert_eq!(
+            said.expect("the worker starts within 5 s")
+                .expect("stdout reads")
+                .as_deref(),
+            Some("trapped"),
+            "the worker ignores SIGTERM"
+        );
         assert!(live_members(pgid) >= Some(2), "the worker was forked");
         let started = Instant::now();
         assert_eq!(group.stop().await, Stopped::Killed);
