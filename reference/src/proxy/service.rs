@@ -300,6 +300,11 @@ impl ProxyCore {
         if misses.is_empty() {
             return Ok(batch_answer(results.into_iter().flatten().collect(), "hit"));
         }
+        // Misbehaviour `whole-batch` (conformance self-test only): a batch not wholly cached goes upstream whole.
+        #[cfg(feature = "self-test-misbehaviour")]
+        if self.misbehaves(Misbehaviour::WholeBatch) {
+            misses.clone_from(&request.objects);
+        }
         let upload = OutgoingRequest::post(
             "/v1/reputation/batch",
             BatchRequest {
