@@ -26,7 +26,7 @@ use ksnsim_reference::proxy::{KsnProxy, Misbehaviour, ProxyConfig};
 use ksnsim_reports::{RunReport, Verdict, exit};
 
 /// What the self-test expects each broken proxy to fail: exactly these checks, nothing else.
-const BROKEN: [(Misbehaviour, &[&str]); 6] = [
+const BROKEN: [(Misbehaviour, &[&str]); 7] = [
     (
         Misbehaviour::CacheErrors,
         &["PX-CACHE-3/403", "PX-CACHE-3/429", "PX-CACHE-3/503"],
@@ -42,6 +42,15 @@ const BROKEN: [(Misbehaviour, &[&str]); 6] = [
         &["PX-TLS-1/untrusted-ca", "PX-TLS-1/wrong-name"],
     ),
     (Misbehaviour::WholeBatch, &["PX-CACHE-5"]),
+    (
+        Misbehaviour::DropIdempotencyKey,
+        &[
+            "PX-AUTH-1/ksn-headers",
+            "PX-CHAIN-1",
+            "PX-STAT-1/ack-after-upstream",
+            "PX-STAT-1/idempotency-key",
+        ],
+    ),
 ];
 
 /// The capacity the in-process proxies get, so that PX-CACHE-7 is tested.
@@ -130,6 +139,19 @@ async fn the_reference_proxy_passes_every_check() {
             .any(|line| line.contains("| KSN-Client: ep-42 (rack 7) | KSN-Mode: basic | KSN-Statement: 1 |")),
         "the evidence shows the headers each upstream request carried: {headers:?}"
     );
+    for id in ["PX-ERR-2/bad-hash", "PX-ERR-2/slow-client"] {
+        let evidence = evidence_of(&run, id);
+        let judged = |what: &str| {
+            evidence
+                .iter()
+                .any(|line| line.starts_with("ok: ") && line.contains(what))
+        };
+        assert!(
+            (id == "PX-ERR-2/slow-client" || judged("got 400 bad_request"))
+                && judged("afterwards a normal lookup was answered with the reputation"),
+            "{id} judges the refusal and the service after it: {evidence:?}"
+        );
+    }
     let cached = "the object is now cached for tenant A (2 lookups, 1 upstream request)";
     let rejected = evidence_of(&run, "PX-CACHE-4/rejected-key");
     assert!(rejected.iter().any(|line| line == cached), "{rejected:?}");

@@ -8,7 +8,9 @@
 //! - `early-ack` answers 202 to statistics before the upstream accepted them (breaks PX-STAT-1);
 //! - `ignore-ttl` keeps every verdict for a day whatever its ttl (breaks PX-CACHE-2);
 //! - `no-tls-verify` accepts any upstream certificate (breaks PX-TLS-1);
-//! - `whole-batch` sends a batch upstream whole unless every object of it is cached (breaks PX-CACHE-5).
+//! - `whole-batch` sends a batch upstream whole unless every object of it is cached (breaks PX-CACHE-5);
+//! - `drop-idempotency-key` relays statistics without their `Idempotency-Key` (breaks PX-STAT-1, PX-AUTH-1
+//!   and, through a chain, PX-CHAIN-1).
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -31,20 +33,22 @@ pub enum Misbehaviour {
     IgnoreTtl,
     NoTlsVerify,
     WholeBatch,
+    DropIdempotencyKey,
 }
 
 impl Misbehaviour {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::CacheErrors,
         Self::SharedCache,
         Self::EarlyAck,
         Self::IgnoreTtl,
         Self::NoTlsVerify,
         Self::WholeBatch,
+        Self::DropIdempotencyKey,
     ];
 
     /// The flag value: `cache-errors`, `shared-cache`, `early-ack`, `ignore-ttl`, `no-tls-verify`,
-    /// `whole-batch`.
+    /// `whole-batch`, `drop-idempotency-key`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::CacheErrors => "cache-errors",
@@ -53,6 +57,7 @@ impl Misbehaviour {
             Self::IgnoreTtl => "ignore-ttl",
             Self::NoTlsVerify => "no-tls-verify",
             Self::WholeBatch => "whole-batch",
+            Self::DropIdempotencyKey => "drop-idempotency-key",
         }
     }
 }
@@ -66,8 +71,8 @@ impl fmt::Display for Misbehaviour {
 /// A misbehaviour name that is not one of [`Misbehaviour::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a misbehaviour: use cache-errors, shared-cache, early-ack, ignore-ttl, no-tls-verify or \
-     whole-batch"
+    "{0:?} is not a misbehaviour: use cache-errors, shared-cache, early-ack, ignore-ttl, no-tls-verify, \
+     whole-batch or drop-idempotency-key"
 )]
 pub struct UnknownMisbehaviour(String);
 
