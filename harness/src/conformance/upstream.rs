@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn every_request_needs_one_request_and_holds_for_each() {
-        let even = |n: &u32| n % 2 == 0;
+        let even = |n: &u32| n.is_multiple_of(2);
         assert!(every_request(&[2, 4], even));
         assert!(!every_request(&[2, 3], even), "one request without it");
         assert!(!every_request(&[] as &[u32], even), "no request at all");
