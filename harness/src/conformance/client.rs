@@ -180,3 +180,34 @@ pub(crate) fn relays_garbage(answer: &Result<Answer, ClientError>) -> bool {
 pub(crate) fn is_error(answer: &Result<Answer, ClientError>, code: ErrorCode) -> bool {
     status(answer) == Some(code.status()) && error_code(answer) == Some(code)
 }
+
+/// Whether `answer` came with `status` and a body `body_ok` accepts.
+pub(crate) fn answered(
+    answer: &Result<Answer, ClientError>,
+    status: u16,
+    body_ok: impl FnOnce(&[u8]) -> bool,
+) -> bool {
+    answer
+        .as_ref()
+        .is_ok_and(|a| a.status == status && body_ok(&a.body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ksnsim_reference::http::json_answer;
+
+    #[test]
+    fn px_fwd_1_an_answer_counts_only_with_its_status_and_a_right_body() {
+        let ping = Ok(json_answer(200, r#"{"ksn":"global"}"#));
+        let right = |body: &[u8]| body == br#"{"ksn":"global"}"#;
+        assert!(answered(&ping, 200, right));
+        assert!(!answered(&ping, 202, right), "another status");
+        assert!(
+            !answered(&ping, 200, |_| false),
+            "a body that is not the upstream's"
+        );
+        let unavailable = Ok(json_answer(503, r#"{"ksn":"global"}"#));
+        assert!(!answered(&unavailable, 200, right), "a 503 with the right body");
+    }
+}

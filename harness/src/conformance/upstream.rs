@@ -172,6 +172,12 @@ impl Upstream {
     }
 }
 
+/// Whether the log holds at least one request and `which` holds for every one of them (an empty log shows
+/// nothing about the requests a proxy sends).
+pub(crate) fn every_request<T>(log: &[T], which: impl FnMut(&T) -> bool) -> bool {
+    !log.is_empty() && log.iter().all(which)
+}
+
 /// One logged request, for evidence.
 pub(crate) fn describe_logged(request: &LoggedRequest) -> String {
     let status = request
@@ -198,5 +204,18 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
     } else {
         let kept: String = text.chars().take(max).collect();
         format!("{kept}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_request_needs_one_request_and_holds_for_each() {
+        let even = |n: &u32| n.is_multiple_of(2);
+        assert!(every_request(&[2, 4], even));
+        assert!(!every_request(&[2, 3], even), "one request without it");
+        assert!(!every_request(&[] as &[u32], even), "no request at all");
     }
 }

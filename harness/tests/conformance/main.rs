@@ -17,8 +17,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use ksnsim_harness::conformance::{
-    Bounds, ConformancePlan, Launcher, ProxyCommand, ProxyUnderTest, RunningProxy, check_ids, render_table,
-    run_conformance,
+    Bounds, ConformancePlan, Launcher, MAX_CAPACITY_TESTED, ProxyCommand, ProxyUnderTest, RunningProxy,
+    check_ids, render_table, run_conformance,
 };
 use ksnsim_reference::clock::SystemClock;
 use ksnsim_reference::net::RealNet;
@@ -26,7 +26,7 @@ use ksnsim_reference::proxy::{KsnProxy, Misbehaviour, ProxyConfig};
 use ksnsim_reports::{RunReport, Verdict, exit};
 
 /// What the self-test expects each broken proxy to fail: exactly these checks, nothing else.
-const BROKEN: [(Misbehaviour, &[&str]); 5] = [
+const BROKEN: [(Misbehaviour, &[&str]); 7] = [
     (
         Misbehaviour::CacheErrors,
         &["PX-CACHE-3/403", "PX-CACHE-3/429", "PX-CACHE-3/503"],
@@ -40,6 +40,16 @@ const BROKEN: [(Misbehaviour, &[&str]); 5] = [
     (
         Misbehaviour::NoTlsVerify,
         &["PX-TLS-1/untrusted-ca", "PX-TLS-1/wrong-name"],
+    ),
+    (Misbehaviour::WholeBatch, &["PX-CACHE-5"]),
+    (
+        Misbehaviour::DropIdempotencyKey,
+        &[
+            "PX-AUTH-1/ksn-headers",
+            "PX-CHAIN-1",
+            "PX-STAT-1/ack-after-upstream",
+            "PX-STAT-1/idempotency-key",
+        ],
     ),
 ];
 
@@ -101,6 +111,50 @@ async fn the_reference_proxy_passes_every_check() {
     let every: BTreeSet<String> = check_ids().into_iter().map(str::to_owned).collect();
     assert_eq!(passed, every, "{}", explain(&run));
     assert_eq!(exit::for_gate(&run.gate(true)), exit::SUCCESS);
+    // What the evidence says of a good proxy: no side note of an error answer without the contract's JSON body,
+    // every call of PX-FWD-1/answers judged, and the object PX-CACHE-4 tries to leak cached for tenant A.
+    let notes: Vec<&String> = run
+        .items
+        .iter()
+        .flat_map(|item| &item.evidence)
+        .filter(|line| line.starts_with("note:"))
+        .collect();
+    assert!(
+        notes.is_empty(),
+        "every error answer of the reference is the contract's: {notes:?}"
+    );
+    let answers = evidence_of(&run, "PX-FWD-1/answers");
+    for judged in [
+        r#"ok: ping came back as the upstream's {"ksn":"global"}"#,
+        "ok: the statement came back as the upstream's",
+        r#"ok: the statistics upload came back as 202 {"accepted":3}"#,
+        "ok: the statistics upload reached the upstream",
+    ] {
+        assert!(answers.iter().any(|line| line == judged), "{judged}: {answers:?}");
+    }
+    let headers = evidence_of(&run, "PX-AUTH-1/ksn-headers");
+    assert!(
+        headers
+            .iter()
+            .any(|line| line.contains("| KSN-Client: ep-42 (rack 7) | KSN-Mode: basic | KSN-Statement: 1 |")),
+        "the evidence shows the headers each upstream request carried: {headers:?}"
+    );
+    for id in ["PX-ERR-2/bad-hash", "PX-ERR-2/slow-client"] {
+        let evidence = evidence_of(&run, id);
+        let judged = |what: &str| {
+            evidence
+                .iter()
+                .any(|line| line.starts_with("ok: ") && line.contains(what))
+        };
+        assert!(
+            (id == "PX-ERR-2/slow-client" || judged("got 400 bad_request"))
+                && judged("afterwards a normal lookup was answered with the reputation"),
+            "{id} judges the refusal and the service after it: {evidence:?}"
+        );
+    }
+    let cached = "the object is now cached for tenant A (2 lookups, 1 upstream request)";
+    let rejected = evidence_of(&run, "PX-CACHE-4/rejected-key");
+    assert!(rejected.iter().any(|line| line == cached), "{rejected:?}");
     assert_eq!(run.implementation.as_deref(), Some("ksn-proxy (reference)"));
     assert!(
         run.catalogue.iter().all(|r| r.id.as_str().starts_with("PX-")),
@@ -130,12 +184,118 @@ async fn each_broken_proxy_fails_exactly_the_checks_of_what_it_breaks() {
             "{misbehaviour}:\n{}",
             explain(&run)
         );
+        // PX-CACHE-5, which whole-batch breaks, is a SHOULD: it fails the gate that counts SHOULDs.
+        let strict_should = *misbehaviour == Misbehaviour::WholeBatch;
         assert_eq!(
-            exit::for_gate(&run.gate(false)),
+            exit::for_gate(&run.gate(strict_should)),
             exit::REQUIREMENT_FAILED,
             "{misbehaviour}"
         );
+        if *misbehaviour == Misbehaviour::SharedCache {
+            // Each expectation says what it saw: tenant B's lookup cost the upstream nothing.
+            let leaked = "FAILED: tenant B's lookup went to the Private KSN instead of getting tenant A's cached \
+                          answer (1 -> 1 upstream requests)";
+            let evidence = evidence_of(&run, "PX-CACHE-4/other-tenant");
+            assert!(evidence.iter().any(|line| line == leaked), "{evidence:?}");
+        }
     }
+}
+
+/// A proxy that answers 504 only after its own 3 s upstream timeout fails PX-ERR-1/slow under a 1 s bound,
+/// saying which answers came too late.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_slower_than_the_bound_fails_px_err_1_saying_so() {
+    let mut plan = in_process_plan("slow-bound", None);
+    plan.bounds.answer = Duration::from_secs(1);
+    plan.only = Some("PX-ERR-1/slow".to_owned());
+    let run = run_conformance(&plan).await.unwrap();
+    let failed: BTreeSet<String> = ["PX-ERR-1/slow".to_owned()].into();
+    assert_eq!(ids_with(&run, Verdict::Fail), failed, "{}", explain(&run));
+    let evidence = evidence_of(&run, "PX-ERR-1/slow");
+    for late in [
+        "FAILED: a lookup was answered within 1 s",
+        "FAILED: a batch was answered within 1 s",
+    ] {
+        assert!(evidence.iter().any(|line| line == late), "{evidence:?}");
+    }
+}
+
+/// The evidence lines of item `id`.
+fn evidence_of<'a>(run: &'a RunReport, id: &str) -> &'a [String] {
+    &run.items.iter().find(|item| item.id == id).unwrap().evidence
+}
+
+/// A proxy whose upstream refuses connections answers no lookup: PX-CACHE-7 fails, and its evidence says the
+/// cache was never filled (not that it was).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_that_answers_no_lookup_fails_the_cache_bound_saying_the_cache_was_never_filled() {
+    let launcher = Launcher::in_process(|config: &mut ProxyConfig| {
+        config.upstream = "https://127.0.0.1:1".parse().unwrap();
+        config.upstream_timeout = Duration::from_secs(3);
+        config.cache_capacity = CAPACITY;
+    });
+    let mut plan = ConformancePlan::new(
+        ProxyUnderTest::Launch(launcher),
+        "no upstream",
+        pki_dir("no-upstream"),
+    );
+    plan.cache_capacity = Some(CAPACITY);
+    plan.only = Some("PX-CACHE-7".to_owned());
+    let run = run_conformance(&plan).await.unwrap();
+    let failed: BTreeSet<String> = ["PX-CACHE-7".to_owned()].into();
+    assert_eq!(ids_with(&run, Verdict::Fail), failed, "{}", explain(&run));
+    let filled =
+        format!("FAILED: {CAPACITY} distinct lookups filled the cache ({CAPACITY} got no reputation)");
+    assert!(
+        evidence_of(&run, "PX-CACHE-7").contains(&filled),
+        "{}",
+        explain(&run)
+    );
+}
+
+/// PX-CACHE-7 fills caches of 1 to `MAX_CAPACITY_TESTED` entries: a capacity of 0 or one over the limit is
+/// not tested (with the reason), and a cache of exactly the limit is filled and judged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn px_cache_7_tests_capacities_from_one_to_the_limit_and_no_others() {
+    let plan = |capacity: usize| {
+        let launcher = Launcher::in_process(move |config: &mut ProxyConfig| {
+            config.upstream_timeout = Duration::from_secs(3);
+            config.cache_capacity = capacity.max(1);
+        });
+        let name = format!("capacity-{capacity}");
+        let mut plan = ConformancePlan::new(ProxyUnderTest::Launch(launcher), &name, pki_dir(&name));
+        plan.cache_capacity = Some(capacity);
+        plan.only = Some("PX-CACHE-7".to_owned());
+        plan
+    };
+    let plans = [0, MAX_CAPACITY_TESTED + 1, MAX_CAPACITY_TESTED].map(plan);
+    let runs = join_all(plans.iter().map(run_conformance)).await;
+    let cache_7 = |run: &RunReport| {
+        run.items
+            .iter()
+            .find(|item| item.id == "PX-CACHE-7")
+            .unwrap()
+            .clone()
+    };
+    for (capacity, run) in [0, MAX_CAPACITY_TESTED + 1].into_iter().zip(&runs) {
+        let run = run.as_ref().unwrap();
+        let item = cache_7(run);
+        assert_eq!(
+            item.verdict,
+            Verdict::NotTested,
+            "capacity {capacity}:\n{}",
+            explain(run)
+        );
+        let reason = &item.failure.as_ref().unwrap().message;
+        assert!(
+            reason.contains(&format!(
+                "--cache-capacity {capacity}: ksnsim fills caches of 1 to {MAX_CAPACITY_TESTED} entries"
+            )),
+            "{reason}"
+        );
+    }
+    let at_limit = runs[2].as_ref().unwrap();
+    assert_eq!(cache_7(at_limit).verdict, Verdict::Pass, "{}", explain(at_limit));
 }
 
 /// The built `ksn-proxy` next to this test binary (target/debug/deps/.. -> target/debug/ksn-proxy).

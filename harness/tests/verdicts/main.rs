@@ -84,11 +84,17 @@ async fn a_relay_fails_only_what_it_does_not_do_and_passes_what_it_relays() {
             .contains("nothing of the oversized request reached the upstream; seen: the upstream received"),
         "{oversized}"
     );
+    // Twice the contract's 1 MiB limit, in a statistics upload's JSON.
+    assert!(oversized.contains("of the 2097176 body bytes"), "{oversized}");
+    // The evidence shows what the client got: the KSN's 413, relayed.
+    assert!(oversized.contains(" -> 413 "), "{oversized}");
     let garbage = evidence(&run, "PX-ERR-1/garbage");
     assert!(
         garbage.contains("seen: the upstream's 200 and its non-contract body, relayed unchanged"),
         "{garbage}"
     );
+    // The note on a 502 without the contract's body is for 502s only, not for the relayed 200.
+    assert!(!garbage.contains("note:"), "{garbage}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,10 @@
 //! - `shared-cache` keys the cache without the tenant (breaks PX-CACHE-4);
 //! - `early-ack` answers 202 to statistics before the upstream accepted them (breaks PX-STAT-1);
 //! - `ignore-ttl` keeps every verdict for a day whatever its ttl (breaks PX-CACHE-2);
-//! - `no-tls-verify` accepts any upstream certificate (breaks PX-TLS-1).
+//! - `no-tls-verify` accepts any upstream certificate (breaks PX-TLS-1);
+//! - `whole-batch` sends a batch upstream whole unless every object of it is cached (breaks PX-CACHE-5);
+//! - `drop-idempotency-key` relays statistics without their `Idempotency-Key` (breaks PX-STAT-1, PX-AUTH-1
+//!   and, through a chain, PX-CHAIN-1).
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -29,18 +32,23 @@ pub enum Misbehaviour {
     EarlyAck,
     IgnoreTtl,
     NoTlsVerify,
+    WholeBatch,
+    DropIdempotencyKey,
 }
 
 impl Misbehaviour {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::CacheErrors,
         Self::SharedCache,
         Self::EarlyAck,
         Self::IgnoreTtl,
         Self::NoTlsVerify,
+        Self::WholeBatch,
+        Self::DropIdempotencyKey,
     ];
 
-    /// The flag value: `cache-errors`, `shared-cache`, `early-ack`, `ignore-ttl`, `no-tls-verify`.
+    /// The flag value: `cache-errors`, `shared-cache`, `early-ack`, `ignore-ttl`, `no-tls-verify`,
+    /// `whole-batch`, `drop-idempotency-key`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::CacheErrors => "cache-errors",
@@ -48,6 +56,8 @@ impl Misbehaviour {
             Self::EarlyAck => "early-ack",
             Self::IgnoreTtl => "ignore-ttl",
             Self::NoTlsVerify => "no-tls-verify",
+            Self::WholeBatch => "whole-batch",
+            Self::DropIdempotencyKey => "drop-idempotency-key",
         }
     }
 }
@@ -61,7 +71,8 @@ impl fmt::Display for Misbehaviour {
 /// A misbehaviour name that is not one of [`Misbehaviour::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{0:?} is not a misbehaviour: use cache-errors, shared-cache, early-ack, ignore-ttl or no-tls-verify"
+    "{0:?} is not a misbehaviour: use cache-errors, shared-cache, early-ack, ignore-ttl, no-tls-verify, \
+     whole-batch or drop-idempotency-key"
 )]
 pub struct UnknownMisbehaviour(String);
 

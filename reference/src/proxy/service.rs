@@ -75,6 +75,15 @@ impl ProxyCore {
     async fn route(self: &Arc<Self>, request: &IncomingRequest) -> Result<Answer, ProxyError> {
         let call = ApiRequest::parse(request.method.as_str(), &request.path, request.query.as_deref())?;
         let context = ClientContext::read(request)?;
+        // Misbehaviour `drop-idempotency-key` (conformance self-test only): the upstream never sees the key.
+        #[cfg(feature = "self-test-misbehaviour")]
+        let context = if self.misbehaves(Misbehaviour::DropIdempotencyKey) {
+            let mut stripped = request.clone();
+            stripped.headers.remove(header::IDEMPOTENCY_KEY);
+            ClientContext::read(&stripped)?
+        } else {
+            context
+        };
         match call {
             ApiRequest::Lookup(object) => Ok(self.lookup(object, &context).await),
             ApiRequest::Batch => self.batch(&request.body, &context).await,
@@ -299,6 +308,11 @@ impl ProxyCore {
         );
         if misses.is_empty() {
             return Ok(batch_answer(results.into_iter().flatten().collect(), "hit"));
+        }
+        // Misbehaviour `whole-batch` (conformance self-test only): a batch not wholly cached goes upstream whole.
+        #[cfg(feature = "self-test-misbehaviour")]
+        if self.misbehaves(Misbehaviour::WholeBatch) {
+            misses.clone_from(&request.objects);
         }
         let upload = OutgoingRequest::post(
             "/v1/reputation/batch",

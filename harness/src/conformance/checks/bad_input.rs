@@ -94,7 +94,7 @@ pub(super) async fn oversized_body(s: &Session) -> Outcome {
         "during it the upstream received {received} bytes (TLS included) and logged {logged} statistics request(s)"
     ));
     f.expect_seen(
-        received < FORWARDED_BYTES && logged == 0,
+        nothing_forwarded(received, logged),
         "nothing of the oversized request reached the upstream",
         || format!("the upstream received {received} bytes and logged {logged} statistics request(s)"),
     );
@@ -113,6 +113,13 @@ pub(super) async fn oversized_body(s: &Session) -> Outcome {
     }
     still_serving(s, &mut f, "PX-ERR-2/oversized-body").await;
     f.conclude("a 2 MiB body got 413 and nothing of it reached the upstream; service went on")
+}
+
+/// Whether the upstream, having received `received` bytes and logged `logged` statistics requests during the
+/// oversized exchange, got nothing of the request: less than [`FORWARDED_BYTES`] (a handshake's worth) and no
+/// request at all.
+fn nothing_forwarded(received: u64, logged: usize) -> bool {
+    received < FORWARDED_BYTES && logged == 0
 }
 
 /// A streamed answer for evidence: `413 <first bytes>` or `no answer: <why>`.
@@ -185,4 +192,18 @@ pub(super) async fn slow_client(s: &Session) -> Outcome {
     f.conclude(format!(
         "{STALLED} stalled clients did not keep the proxy from answering others"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn px_err_2_a_handshake_is_not_forwarding_but_16_kib_or_a_logged_request_is() {
+        assert!(nothing_forwarded(0, 0));
+        assert!(nothing_forwarded(6 * 1024, 0), "a TLS handshake's few KiB");
+        assert!(!nothing_forwarded(16 * 1024, 0), "16 KiB");
+        assert!(!nothing_forwarded(2 * 1024 * 1024, 0), "the body streamed on");
+        assert!(!nothing_forwarded(0, 1), "a request refused from its head alone");
+    }
 }

@@ -5,7 +5,7 @@ use futures::future::join_all;
 use std::time::Duration;
 
 use ksnsim_mocks::{Fault, LoggedRequest};
-use ksnsim_reference::protocol::{BatchAnswer, ObjectRef, Verdict};
+use ksnsim_reference::protocol::{BatchAnswer, ObjectRef, Reputation, Verdict};
 
 use crate::conformance::client::{
     answers_as_origin, describe, is_success, reputation, same_as_origin, seen, ttl_within,
@@ -156,8 +156,9 @@ pub(super) async fn partial_batch(s: &Session) -> Outcome {
     s.upstream.mock.clear_log();
     let objects = [b.clone(), a.clone(), c.clone()];
     let answer = s.proxy.send(&mut f, batch(&objects)).await;
+    let origin = |object: &ObjectRef| s.upstream.mock.reputation(object);
     f.expect(
-        batch_matches(&answer, &objects, s),
+        batch_matches(&answer, &objects, origin),
         "the batch [B, A, C] came back with the upstream's reputations, in order",
     );
     let forwarded = forwarded_objects(&s.upstream.mock.log());
@@ -169,7 +170,7 @@ pub(super) async fn partial_batch(s: &Session) -> Outcome {
     s.upstream.mock.clear_log();
     let again = s.proxy.send(&mut f, batch(&objects)).await;
     f.expect(
-        batch_matches(&again, &objects, s),
+        batch_matches(&again, &objects, origin),
         "the same batch again came back right",
     );
     let more = forwarded_objects(&s.upstream.mock.log());
@@ -180,10 +181,11 @@ pub(super) async fn partial_batch(s: &Session) -> Outcome {
     f.conclude("the batch's cached object was answered locally; only the misses went upstream")
 }
 
+/// Whether `answer` is a 200 whose batch answers exactly `objects`, in order, each as `origin` has it.
 fn batch_matches(
     answer: &Result<ksnsim_reference::http::Answer, ksnsim_reference::http::ClientError>,
     objects: &[ObjectRef],
-    s: &Session,
+    origin: impl Fn(&ObjectRef) -> Reputation,
 ) -> bool {
     answer
         .as_ref()
@@ -194,7 +196,7 @@ fn batch_matches(
             b.results
                 .iter()
                 .zip(objects)
-                .all(|(got, asked)| same_as_origin(got, &s.upstream.mock.reputation(asked)))
+                .all(|(got, asked)| same_as_origin(got, &origin(asked)))
         })
 }
 
@@ -305,4 +307,53 @@ async fn fill(s: &Session, capacity: usize, item: &impl Fn(usize) -> ObjectRef) 
         failed += usize::from(reputation(&answer).is_none());
     }
     failed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ksnsim_reference::http::json_answer;
+    use ksnsim_reference::protocol::Source;
+
+    fn origin(object: &ObjectRef) -> Reputation {
+        Reputation {
+            object: object.clone(),
+            verdict: Verdict::Trusted,
+            source: Source::Global,
+            ttl: 600,
+        }
+    }
+
+    fn answered(
+        status: u16,
+        results: Vec<Reputation>,
+    ) -> Result<ksnsim_reference::http::Answer, ksnsim_reference::http::ClientError> {
+        Ok(json_answer(status, BatchAnswer { results }.to_json()))
+    }
+
+    #[test]
+    fn px_cache_5_a_batch_matches_only_as_a_200_with_the_origin_s_reputations_in_order() {
+        let objects = [object("test", 1), object("test", 2)];
+        let right: Vec<Reputation> = objects.iter().map(origin).collect();
+        assert!(batch_matches(&answered(200, right.clone()), &objects, origin));
+        let reversed = right.iter().rev().cloned().collect();
+        assert!(
+            !batch_matches(&answered(200, reversed), &objects, origin),
+            "out of order"
+        );
+        assert!(
+            !batch_matches(&answered(200, right[..1].to_vec()), &objects, origin),
+            "one missing"
+        );
+        let mut other = right.clone();
+        other[1].verdict = Verdict::Untrusted;
+        assert!(
+            !batch_matches(&answered(200, other), &objects, origin),
+            "another verdict"
+        );
+        assert!(
+            !batch_matches(&answered(203, right), &objects, origin),
+            "not a 200"
+        );
+    }
 }

@@ -12,6 +12,7 @@ use crate::conformance::client::{answers_as_origin, is_error, same_as_origin, se
 use crate::conformance::findings::{Findings, Outcome};
 use crate::conformance::requests::{CLIENT_ID, batch, lookup, object, upload};
 use crate::conformance::session::ChainSession;
+use crate::conformance::upstream::every_request;
 
 pub(super) async fn through_two_proxies(c: &ChainSession) -> Outcome {
     let mut f = Findings::default();
@@ -73,7 +74,7 @@ pub(super) async fn through_two_proxies(c: &ChainSession) -> Outcome {
     let log = c.upstream.mock.log();
     c.upstream.log_lines().into_iter().for_each(|line| f.note(line));
     f.expect(
-        !log.is_empty() && log.iter().all(|r| r.client.as_deref() == Some(CLIENT_ID)),
+        every_request(&log, |r| r.client.as_deref() == Some(CLIENT_ID)),
         format!("every request reached the KSN with the endpoint's KSN-Client: {CLIENT_ID}"),
     );
     f.conclude("lookups, batch, statistics and errors crossed both proxies")

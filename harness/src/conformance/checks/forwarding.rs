@@ -6,7 +6,7 @@ use std::time::Duration;
 use ksnsim_mocks::Fault;
 use ksnsim_reference::protocol::{BatchAnswer, ErrorCode, Ping, Statement, StatisticsAccepted};
 
-use crate::conformance::client::{answers_as_origin, is_error, same_as_origin, seen};
+use crate::conformance::client::{answered, answers_as_origin, is_error, same_as_origin, seen};
 use crate::conformance::findings::{Findings, Outcome};
 use crate::conformance::requests::{batch, call, for_kind, lookup, object, upload, url_object, without};
 use crate::conformance::session::Session;
@@ -55,8 +55,8 @@ async fn other_calls(s: &Session, f: &mut Findings) {
     let kind = s.kind();
     let ping = s.proxy.send(f, for_kind(kind, call("/v1/ping"))).await;
     f.expect_seen(
-        ping.as_ref().is_ok_and(|a| {
-            a.status == 200 && serde_json::from_slice::<Ping>(&a.body).is_ok_and(|p| p.ksn == kind)
+        answered(&ping, 200, |body| {
+            serde_json::from_slice::<Ping>(body).is_ok_and(|p| p.ksn == kind)
         }),
         format!(
             "ping came back as the upstream's {{\"ksn\":\"{}\"}}",
@@ -67,17 +67,16 @@ async fn other_calls(s: &Session, f: &mut Findings) {
     let statement = s.proxy.send(f, for_kind(kind, call("/v1/statement"))).await;
     let current = s.upstream.mock.statement();
     f.expect_seen(
-        statement
-            .as_ref()
-            .is_ok_and(|a| a.status == 200 && Statement::from_json(&a.body).is_ok_and(|st| st == current)),
+        answered(&statement, 200, |body| {
+            Statement::from_json(body).is_ok_and(|st| st == current)
+        }),
         "the statement came back as the upstream's",
         || seen(&statement),
     );
     let upload = s.proxy.send(f, for_kind(kind, upload(3, "fwd-1-answers"))).await;
     f.expect_seen(
-        upload.as_ref().is_ok_and(|a| {
-            a.status == 202
-                && serde_json::from_slice::<StatisticsAccepted>(&a.body).is_ok_and(|b| b.accepted == 3)
+        answered(&upload, 202, |body| {
+            serde_json::from_slice::<StatisticsAccepted>(body).is_ok_and(|b| b.accepted == 3)
         }),
         "the statistics upload came back as 202 {\"accepted\":3}",
         || seen(&upload),

@@ -10,7 +10,7 @@ use crate::conformance::client::{is_success, seen};
 use crate::conformance::findings::{Findings, Outcome};
 use crate::conformance::requests::{batch, call, licensed, lookup, object, upload, with};
 use crate::conformance::session::Session;
-use crate::conformance::upstream::describe_logged;
+use crate::conformance::upstream::{describe_logged, every_request};
 
 const CLIENT: &str = "ep-42 (rack 7)";
 const KEY: &str = "Tenant-Key/1+x==";
@@ -41,11 +41,11 @@ pub(super) async fn ksn_headers(s: &Session) -> Outcome {
     log.iter().for_each(|r| f.note(headers_seen(r)));
     let find = |path: &str| log.iter().find(|r| r.is(path));
     f.expect(
-        !log.is_empty() && log.iter().all(|r| r.client.as_deref() == Some(CLIENT)),
+        every_request(&log, |r| r.client.as_deref() == Some(CLIENT)),
         format!("every upstream request carried KSN-Client: {CLIENT}"),
     );
     f.expect(
-        !log.is_empty() && log.iter().all(|r| r.statement.as_deref() == Some("1")),
+        every_request(&log, |r| r.statement.as_deref() == Some("1")),
         "every upstream request carried KSN-Statement: 1",
     );
     f.expect(
@@ -90,10 +90,7 @@ pub(super) async fn authorization(s: &Session) -> Outcome {
     log.iter().for_each(|r| f.note(headers_seen(r)));
     let expected = format!("License {KEY}");
     f.expect(
-        !log.is_empty()
-            && log
-                .iter()
-                .all(|r| r.authorization.as_deref() == Some(expected.as_str())),
+        every_request(&log, |r| r.authorization.as_deref() == Some(expected.as_str())),
         format!("every upstream request carried Authorization: {expected}, byte for byte"),
     );
     f.conclude("Authorization reached the Private KSN unchanged")

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use ksnsim_reference::protocol::Verdict;
+use ksnsim_reference::http::{Answer, ClientError};
+use ksnsim_reference::protocol::{ObjectRef, Verdict};
 
 use crate::conformance::client::{describe, reputation};
 use crate::conformance::findings::{Findings, Outcome};
@@ -27,10 +28,8 @@ pub(super) async fn stale_while_down(s: &Session) -> Outcome {
     if let Err(err) = s.upstream.bring_back().await {
         f.harness_broke(format!("the mock KSN could not serve again: {err}"));
     }
-    let served = reputation(&stale).is_some_and(|r| r.object == x && r.verdict == Verdict::Untrusted);
-    let marked = stale
-        .as_ref()
-        .is_ok_and(|a| a.header("ksn-cache") == Some("stale") || a.header("warning").is_some());
+    let served = stands_in(&stale, &x);
+    let marked = says_stale(&stale);
     f.expect(served, "the expired answer stood in while the upstream was down");
     f.expect(
         marked,
@@ -49,4 +48,59 @@ pub(super) async fn stale_while_down(s: &Session) -> Outcome {
         "an expired answer stood in while the upstream was down, marked stale",
         absent,
     )
+}
+
+/// Whether `answer` is the expired answer for `x` (untrusted, as the upstream had it) standing in.
+fn stands_in(answer: &Result<Answer, ClientError>, x: &ObjectRef) -> bool {
+    reputation(answer).is_some_and(|r| &r.object == x && r.verdict == Verdict::Untrusted)
+}
+
+/// Whether `answer` says it is stale: `KSN-Cache: stale`, or a `Warning` header, either is enough.
+fn says_stale(answer: &Result<Answer, ClientError>) -> bool {
+    answer
+        .as_ref()
+        .is_ok_and(|a| a.header("ksn-cache") == Some("stale") || a.header("warning").is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ksnsim_reference::http::json_answer;
+    use ksnsim_reference::protocol::{Reputation, Source};
+
+    fn answer(object: &ObjectRef, verdict: Verdict) -> Answer {
+        let reputation = Reputation {
+            object: object.clone(),
+            verdict,
+            source: Source::Global,
+            ttl: 1,
+        };
+        json_answer(200, reputation.to_json())
+    }
+
+    #[test]
+    fn px_stale_1_only_the_expired_answer_of_the_object_stands_in() {
+        let (x, y) = (object("PX-STALE-1", 1), object("PX-STALE-1", 2));
+        assert!(stands_in(&Ok(answer(&x, Verdict::Untrusted)), &x));
+        assert!(
+            !stands_in(&Ok(answer(&y, Verdict::Untrusted)), &x),
+            "another object"
+        );
+        assert!(
+            !stands_in(&Ok(answer(&x, Verdict::Trusted)), &x),
+            "another verdict"
+        );
+    }
+
+    #[test]
+    fn px_stale_1_either_ksn_cache_stale_or_a_warning_says_stale() {
+        let x = object("PX-STALE-1", 1);
+        let plain = answer(&x, Verdict::Untrusted);
+        assert!(!says_stale(&Ok(plain.clone())));
+        assert!(says_stale(&Ok(plain.clone().with_header("ksn-cache", "stale"))));
+        assert!(!says_stale(&Ok(plain.clone().with_header("ksn-cache", "hit"))));
+        assert!(says_stale(&Ok(
+            plain.with_header("warning", "110 - \"Response is Stale\"")
+        )));
+    }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use ksnsim_mocks::Fault;
 use ksnsim_reference::protocol::{Statement, StatementVersion, StatisticsAccepted};
 
-use crate::conformance::client::{describe, is_success, relays_garbage, seen, status};
+use crate::conformance::client::{answered, describe, is_success, relays_garbage, seen, status};
 use crate::conformance::findings::{Findings, Outcome};
 use crate::conformance::requests::{call, upload, with};
 use crate::conformance::session::Session;
@@ -88,9 +88,8 @@ pub(super) async fn idempotency_key(s: &Session) -> Outcome {
     s.upstream.mock.set_fault(None);
     let retry = s.proxy.send(&mut f, upload(3, key)).await;
     f.expect_seen(
-        retry.as_ref().is_ok_and(|a| {
-            a.status == 202
-                && serde_json::from_slice::<StatisticsAccepted>(&a.body).is_ok_and(|b| b.accepted == 3)
+        answered(&retry, 202, |body| {
+            serde_json::from_slice::<StatisticsAccepted>(body).is_ok_and(|b| b.accepted == 3)
         }),
         "the retry under the same key was acknowledged: 202 {\"accepted\":3}",
         || seen(&retry),
