@@ -101,11 +101,7 @@ pub(super) async fn oversized_body(s: &Session) -> Outcome {
     f.expect_seen(status == Ok(413), "the client got 413", || {
         describe_streamed(&answer)
     });
-    if status == Ok(413)
-        && serde_json::from_slice::<ErrorBody>(&answer.body)
-            .ok()
-            .is_none_or(|b| b.error != ErrorCode::TooLarge)
-    {
+    if is_413_without_contract_body(&answer) {
         f.note(format!(
             "note: the 413 carries no contract JSON body (no requirement asks it of a proxy's own 413): {}",
             first_bytes(&answer.body)
@@ -113,6 +109,21 @@ pub(super) async fn oversized_body(s: &Session) -> Outcome {
     }
     still_serving(s, &mut f, "PX-ERR-2/oversized-body").await;
     f.conclude("a 2 MiB body got 413 and nothing of it reached the upstream; service went on")
+}
+
+/// Whether `answer` is a 413 whose body is not the contract's `too_large` error (worth a note, not a failure: no
+/// requirement asks the contract body of a proxy's own 413).
+fn is_413_without_contract_body(answer: &StreamedAnswer) -> bool {
+    answer.status == Ok(413)
+        && serde_json::from_slice::<ErrorBody>(&answer.body)
+            .ok()
+            .is_none_or(|b| b.error != ErrorCode::TooLarge)
+}
+
+/// Whether the lookup after a bad request served its client well: the origin's reputation (`right`), within
+/// [`PROMPT_ANSWER`].
+fn served_promptly(right: bool, took: Duration) -> bool {
+    right && took <= PROMPT_ANSWER
 }
 
 /// Whether the upstream, having received `received` bytes and logged `logged` statistics requests during the
@@ -158,7 +169,7 @@ async fn still_serving(s: &Session, f: &mut Findings, id: &str) {
         took.as_millis()
     ));
     f.expect(
-        answers_as_origin(&answer, &s.upstream.mock.reputation(&x)) && took <= PROMPT_ANSWER,
+        served_promptly(answers_as_origin(&answer, &s.upstream.mock.reputation(&x)), took),
         format!(
             "afterwards a normal lookup was answered with the reputation within {} s",
             PROMPT_ANSWER.as_secs()
@@ -205,5 +216,39 @@ mod tests {
         assert!(!nothing_forwarded(16 * 1024, 0), "16 KiB");
         assert!(!nothing_forwarded(2 * 1024 * 1024, 0), "the body streamed on");
         assert!(!nothing_forwarded(0, 1), "a request refused from its head alone");
+    }
+
+    #[test]
+    fn px_err_2_a_bare_413_is_noted_and_a_contract_413_or_another_status_is_not() {
+        let answer = |status: Result<u16, String>, body: &str| StreamedAnswer {
+            status,
+            body: body.as_bytes().to_vec(),
+            body_sent: 0,
+        };
+        let contract = r#"{"error":"too_large","message":"body over the limit"}"#;
+        assert!(is_413_without_contract_body(&answer(
+            Ok(413),
+            "<html>Too Large</html>"
+        )));
+        assert!(is_413_without_contract_body(&answer(Ok(413), "")));
+        assert!(!is_413_without_contract_body(&answer(Ok(413), contract)));
+        assert!(!is_413_without_contract_body(&answer(
+            Ok(502),
+            "<html>Bad Gateway</html>"
+        )));
+        assert!(!is_413_without_contract_body(&answer(Err("closed".into()), "")));
+    }
+
+    #[test]
+    fn px_err_2_service_afterwards_needs_the_right_answer_and_a_prompt_one() {
+        assert!(served_promptly(true, PROMPT_ANSWER));
+        assert!(
+            !served_promptly(false, Duration::from_millis(5)),
+            "a wrong answer, however quick"
+        );
+        assert!(
+            !served_promptly(true, PROMPT_ANSWER + Duration::from_millis(1)),
+            "the right answer, late"
+        );
     }
 }
