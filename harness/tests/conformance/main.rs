@@ -23,7 +23,7 @@ use ksnsim_harness::conformance::{
 use ksnsim_reference::clock::SystemClock;
 use ksnsim_reference::net::RealNet;
 use ksnsim_reference::proxy::{KsnProxy, Misbehaviour, ProxyConfig};
-use ksnsim_reports::{RunReport, Verdict, exit};
+use ksnsim_reports::{ItemReport, RunReport, Verdict, exit};
 
 /// What the self-test expects each broken proxy to fail: exactly these checks, nothing else.
 const BROKEN: [(Misbehaviour, &[&str]); 7] = [
@@ -220,9 +220,17 @@ async fn a_proxy_slower_than_the_bound_fails_px_err_1_saying_so() {
     }
 }
 
+/// The report's item `id` (every check has one).
+fn item_of<'a>(run: &'a RunReport, id: &str) -> &'a ItemReport {
+    run.items
+        .iter()
+        .find(|item| item.id == id)
+        .unwrap_or_else(|| panic!("no item {id} in the report"))
+}
+
 /// The evidence lines of item `id`.
 fn evidence_of<'a>(run: &'a RunReport, id: &str) -> &'a [String] {
-    &run.items.iter().find(|item| item.id == id).unwrap().evidence
+    &item_of(run, id).evidence
 }
 
 /// A proxy whose upstream refuses connections answers no lookup: PX-CACHE-7 fails, and its evidence says the
@@ -270,16 +278,9 @@ async fn px_cache_7_tests_capacities_from_one_to_the_limit_and_no_others() {
     };
     let plans = [0, MAX_CAPACITY_TESTED + 1, MAX_CAPACITY_TESTED].map(plan);
     let runs = join_all(plans.iter().map(run_conformance)).await;
-    let cache_7 = |run: &RunReport| {
-        run.items
-            .iter()
-            .find(|item| item.id == "PX-CACHE-7")
-            .unwrap()
-            .clone()
-    };
     for (capacity, run) in [0, MAX_CAPACITY_TESTED + 1].into_iter().zip(&runs) {
         let run = run.as_ref().unwrap();
-        let item = cache_7(run);
+        let item = item_of(run, "PX-CACHE-7");
         assert_eq!(
             item.verdict,
             Verdict::NotTested,
@@ -295,7 +296,12 @@ async fn px_cache_7_tests_capacities_from_one_to_the_limit_and_no_others() {
         );
     }
     let at_limit = runs[2].as_ref().unwrap();
-    assert_eq!(cache_7(at_limit).verdict, Verdict::Pass, "{}", explain(at_limit));
+    assert_eq!(
+        item_of(at_limit, "PX-CACHE-7").verdict,
+        Verdict::Pass,
+        "{}",
+        explain(at_limit)
+    );
 }
 
 /// The built `ksn-proxy` next to this test binary (target/debug/deps/.. -> target/debug/ksn-proxy).
@@ -439,7 +445,7 @@ async fn a_proxy_that_exits_at_start_errors_every_check_with_its_output() {
         || id.starts_with("PX-AUTH-1/authorization")
         || id.starts_with("PX-TYPE-1")
         || id == "PX-CACHE-7"));
-    let item = run.items.iter().find(|item| item.id == "PX-CACHE-1").unwrap();
+    let item = item_of(&run, "PX-CACHE-1");
     assert!(
         item.failure.as_ref().unwrap().message.contains("exited"),
         "{item:?}"
@@ -472,11 +478,7 @@ async fn a_proxy_that_never_listens_errors_within_the_startup_bound() {
     );
     let errored = ids_with(&run, Verdict::Error);
     assert_eq!(errored.len(), 2, "{}", explain(&run));
-    let item = run
-        .items
-        .iter()
-        .find(|item| item.id == "PX-FWD-1/answers")
-        .unwrap();
+    let item = item_of(&run, "PX-FWD-1/answers");
     assert!(
         item.failure
             .as_ref()
