@@ -61,6 +61,9 @@ impl TaskState {
             (_, Start { consented: false }) => return Err(TaskError::StatementNotAccepted),
             (Self::Running | Self::AuthenticationError, Start { .. }) => self,
             (Self::Stopped | Self::LicenseViolation { accepted_since: true }, Start { .. }) => Self::Running,
+            // The violation already stopped the task: stopping it again clears nothing. Only acceptance of the
+            // Statement followed by a start brings it back (EP-LIC-2, seed 004).
+            (Self::LicenseViolation { .. }, Stop) => self,
             (_, Stop) => Self::Stopped,
             (Self::Running, LicenseRejected) => Self::AuthenticationError,
             (Self::AuthenticationError, LicenseAccepted) => Self::Running,
@@ -133,6 +136,25 @@ mod tests {
             "license violation",
             "acceptance alone does not restart the task"
         );
+        assert_eq!(accepted.apply(Start { consented: true }), Ok(TaskState::Running));
+    }
+
+    #[test]
+    fn ep_lic_2_stopping_and_starting_the_task_does_not_clear_a_license_violation() {
+        let violation = TaskState::Running.apply(PrivateKsnDisabled).unwrap();
+        let stopped = violation.apply(Stop).unwrap();
+        assert_eq!(
+            stopped.name(),
+            "license violation",
+            "a stop does not clear the violation"
+        );
+        assert_eq!(
+            stopped.apply(Start { consented: true }),
+            Err(TaskError::LicenseViolation),
+            "a restart without accepting the Statement again must not run the task"
+        );
+        let accepted = stopped.apply(StatementAccepted).unwrap();
+        assert_eq!(accepted.apply(Stop), Ok(accepted));
         assert_eq!(accepted.apply(Start { consented: true }), Ok(TaskState::Running));
     }
 }
