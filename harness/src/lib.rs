@@ -22,6 +22,7 @@ pub mod duration;
 pub mod invariants;
 pub mod sim;
 pub mod simulation;
+pub mod spec;
 pub mod topology;
 pub mod trace;
 pub mod world;

@@ -79,6 +79,7 @@ fn answer(server: &str, peer: &str, exchange: u64, status: u16) -> SimEventKind 
         path: "/".into(),
         status,
         cache: None,
+        seen: Default::default(),
     }
 }
 

@@ -30,6 +30,33 @@ pub struct SeenRequest {
     pub objects: Vec<String>,
 }
 
+/// What an answer said, as the contract reads it: the verdicts a lookup got, the error code, `Retry-After`,
+/// and whether a body that should be a contract body was one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AnswerSeen {
+    /// Each reputation of a lookup's or batch's answer, in order.
+    pub verdicts: Vec<VerdictSeen>,
+    /// The contract error code of an error answer (`license_not_registered`, ...).
+    pub error: Option<String>,
+    /// `Retry-After`, in seconds.
+    pub retry_after: Option<u64>,
+    /// False when the body is not what the contract says this answer carries (a 200 lookup answer that is
+    /// not a verdict, an error without the JSON error body).
+    pub contract: bool,
+    /// The server broke the answer off and closed the connection: the peer never got it whole.
+    pub cut: bool,
+}
+
+/// One reputation of an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictSeen {
+    /// `file HASH` / `url URL`, as [`SeenRequest::objects`].
+    pub object: String,
+    pub verdict: String,
+    pub source: String,
+    pub ttl: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SimEventKind {
     /// `server` (a KSN mock or a proxy) received `request` from host `peer`.
@@ -48,6 +75,9 @@ pub enum SimEventKind {
         path: String,
         status: u16,
         cache: Option<String>,
+        /// What the answer said, read from its body and headers for the executable specification. Not in
+        /// the flat trace (nor its digest).
+        seen: AnswerSeen,
     },
     /// Endpoint `host` sent a request to `to`.
     ClientRequest {

@@ -4,6 +4,6 @@ mod event;
 mod recorder;
 mod server_tap;
 
-pub use event::{SeenRequest, SimEvent, SimEventKind};
+pub use event::{AnswerSeen, SeenRequest, SimEvent, SimEventKind, VerdictSeen};
 pub use recorder::Recorder;
 pub use server_tap::{ServerTap, seen};

@@ -7,7 +7,7 @@ use ksnsim_reference::protocol::{ApiRequest, BatchRequest, LicenseKey, Statistic
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::event::{SeenRequest, SimEventKind};
+use super::event::{AnswerSeen, SeenRequest, SimEventKind, VerdictSeen};
 use super::recorder::Recorder;
 use crate::sim::NameTable;
 
@@ -75,6 +75,74 @@ fn objects_asked(request: &IncomingRequest) -> Vec<String> {
     }
 }
 
+/// What an answer says, read with a plain JSON reader from the contract's text (wire-protocol.md), not with
+/// the reference's own parsers: the specification must not inherit a parser's mistakes.
+pub fn answer_seen(answer: &Answer, lookup: bool) -> AnswerSeen {
+    let json: Option<serde_json::Value> = serde_json::from_slice(&answer.body).ok();
+    let status = answer.status.as_u16();
+    let retry_after = answer
+        .header("retry-after")
+        .and_then(|value| value.trim().parse().ok());
+    if status >= 400 {
+        let error = json
+            .as_ref()
+            .and_then(|body| body.get("error"))
+            .and_then(|code| code.as_str())
+            .map(str::to_owned);
+        return AnswerSeen {
+            contract: error.is_some(),
+            error,
+            retry_after,
+            verdicts: Vec::new(),
+            cut: answer.cut_after.is_some(),
+        };
+    }
+    if !(lookup && status == 200) {
+        return AnswerSeen {
+            contract: true,
+            retry_after,
+            cut: answer.cut_after.is_some(),
+            ..AnswerSeen::default()
+        };
+    }
+    let reputations: Option<Vec<&serde_json::Value>> =
+        json.as_ref().map(
+            |body| match body.get("results").and_then(|results| results.as_array()) {
+                Some(results) => results.iter().collect(),
+                None => vec![body],
+            },
+        );
+    let verdicts: Option<Vec<VerdictSeen>> =
+        reputations.and_then(|list| list.into_iter().map(verdict_seen).collect());
+    AnswerSeen {
+        contract: verdicts.as_ref().is_some_and(|v| !v.is_empty()),
+        verdicts: verdicts.unwrap_or_default(),
+        error: None,
+        retry_after,
+        cut: answer.cut_after.is_some(),
+    }
+}
+
+/// One contract Reputation object: `{"object":{"file":..}|{"url":..},"verdict":..,"source":..,"ttl":..}`.
+fn verdict_seen(reputation: &serde_json::Value) -> Option<VerdictSeen> {
+    let object = reputation.get("object")?;
+    let object = match (object.get("file"), object.get("url")) {
+        (Some(file), None) => format!("file {}", file.as_str()?),
+        (None, Some(url)) => format!("url {}", url.as_str()?),
+        _ => return None,
+    };
+    let verdict = reputation.get("verdict")?.as_str()?;
+    if !["trusted", "riskware", "untrusted", "unknown"].contains(&verdict) {
+        return None;
+    }
+    Some(VerdictSeen {
+        object,
+        verdict: verdict.to_owned(),
+        source: reputation.get("source")?.as_str()?.to_owned(),
+        ttl: reputation.get("ttl")?.as_u64()?,
+    })
+}
+
 #[async_trait]
 impl Handler for ServerTap {
     async fn handle(&self, request: IncomingRequest) -> Answer {
@@ -87,6 +155,7 @@ impl Handler for ServerTap {
             exchange,
             request: seen(&request),
         });
+        let lookup = path.starts_with("/v1/reputation/");
         let answer = self.inner.handle(request).await;
         self.recorder.record(SimEventKind::ServerAnswer {
             server: self.server.clone(),
@@ -95,6 +164,7 @@ impl Handler for ServerTap {
             path,
             status: answer.status.as_u16(),
             cache: answer.header(header::KSN_CACHE).map(str::to_owned),
+            seen: answer_seen(&answer, lookup),
         });
         answer
     }

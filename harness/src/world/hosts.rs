@@ -268,6 +268,7 @@ pub(super) fn build(topology: &Topology, seed: u64, epoch: SystemTime) -> Result
         ksn,
         system_dns,
         public_dns,
+        inputs: Vec::new(),
         facts: WorldFacts::from_topology(topology),
         scratch,
     })

@@ -9,11 +9,13 @@ mod actions;
 mod error;
 mod faults;
 mod hosts;
+mod inputs;
 mod thread;
 
 pub use actions::{ActionOutcome, EndpointAction, LoadPlan};
 pub use error::HarnessError;
 pub use faults::{DnsTarget, Fault};
+pub use inputs::{Input, InputKind};
 pub use thread::WorldThread;
 
 use ksnsim_mocks::{MockDns, MockKsn};
@@ -75,6 +77,8 @@ pub struct SimWorld {
     public_dns: Vec<MockDns>,
     facts: WorldFacts,
     scratch: PathBuf,
+    /// Everything the scenario did, structured (the specification's inputs).
+    inputs: Vec<Input>,
 }
 
 impl SimWorld {
@@ -130,7 +134,10 @@ impl SimWorld {
         actions: Vec<(String, EndpointAction)>,
     ) -> Result<Vec<ActionOutcome>, HarnessError> {
         let mut pending = Vec::new();
+        let started = self.sim.elapsed();
+        let mut asked = Vec::new();
         for (host, action) in actions {
+            asked.push(action.clone());
             let description = action.describe();
             let Some(handles) = self.endpoints.get(&host) else {
                 return Err(self.not_an_endpoint(&host, &description));
@@ -173,13 +180,23 @@ impl SimWorld {
             self.step()?;
         }
         let mut outcomes = Vec::new();
-        for (host, description, slot) in pending {
+        let ended = self.sim.elapsed();
+        for ((host, description, slot), action) in pending.into_iter().zip(asked) {
             let outcome = slot
                 .lock()
                 .expect("slot lock is never poisoned: no panics while held")
                 .take();
             let outcome = outcome.expect("every slot is filled: the loop above waited for it");
             self.note_action(&host, &description, &outcome);
+            self.inputs.push(Input {
+                started,
+                ended,
+                what: InputKind::Action {
+                    host,
+                    action,
+                    outcome: Box::new(outcome.clone()),
+                },
+            });
             outcomes.push(outcome);
         }
         Ok(outcomes)
@@ -233,9 +250,42 @@ impl SimWorld {
     /// Applies a fault now, and records it in the trace.
     pub fn apply(&mut self, fault: Fault) -> Result<(), HarnessError> {
         let (target, description) = hosts::apply_fault(self, &fault)?;
+        let at = self.sim.elapsed();
         self.recorder
-            .record_at(self.sim.elapsed(), SimEventKind::Fault { target, description });
+            .record_at(at, SimEventKind::Fault { target, description });
+        self.inputs.push(Input {
+            started: at,
+            ended: at,
+            what: InputKind::Fault(fault),
+        });
         Ok(())
+    }
+
+    /// Gives a KSN server's reputation database an entry (the Private KSN's local layer overrides its global
+    /// one, SRV-PRIV-1), and records it as an input.
+    pub fn set_reputation(
+        &mut self,
+        ksn: KsnKind,
+        layer: ksnsim_mocks::Layer,
+        entry: ksnsim_mocks::DbEntry,
+    ) -> Result<(), HarnessError> {
+        let server = self
+            .ksn
+            .get(&ksn)
+            .ok_or_else(|| HarnessError::Setup(format!("this world has no {ksn:?} KSN server")))?;
+        server.set_reputation_in(layer, entry.clone());
+        let at = self.sim.elapsed();
+        self.inputs.push(Input {
+            started: at,
+            ended: at,
+            what: InputKind::Reputation { ksn, layer, entry },
+        });
+        Ok(())
+    }
+
+    /// What the scenario did so far, structured.
+    pub fn inputs(&self) -> &[Input] {
+        &self.inputs
     }
 
     /// The mock server of a KSN, for inspection (request log, statistics counted).
@@ -324,7 +374,16 @@ impl SimWorld {
                 .server_counted
                 .insert(host.to_owned(), mock.statistics());
         }
-        Ok(check_all(&self.facts, &self.recorder.events()))
+        let events = self.recorder.events();
+        let mut results = check_all(&self.facts, &events);
+        results.extend(crate::spec::judge(&crate::spec::Run {
+            topology: &self.topology,
+            facts: &self.facts,
+            events: &events,
+            inputs: &self.inputs,
+            end: self.sim.elapsed(),
+        }));
+        Ok(results)
     }
 
     pub fn facts(&self) -> &WorldFacts {

@@ -466,11 +466,12 @@ fn schedule_digest(scenario: &GeneratedScenario) -> [u8; 32] {
 
 type BoxedValueTree<T> = Box<dyn ValueTree<Value = T>>;
 
-/// Every requirement an invariant guards.
+/// Every requirement an invariant or a judge of the executable specification guards.
 fn guarded_requirements() -> Vec<String> {
     let ids: BTreeSet<&str> = ksnsim_harness::invariants::all()
         .iter()
         .map(|i| i.requirement())
+        .chain(ksnsim_harness::spec::all_clauses().iter().map(|c| c.requirement))
         .collect();
     ids.into_iter().map(str::to_owned).collect()
 }

@@ -148,12 +148,6 @@ async fn rates(world: &mut KsnWorld, layer: String, file: String, verdict: Strin
         ksnsim_mocks::Layer::Global
     };
     world
-        .with_world(move |w| {
-            let private = w.ksn(ksnsim_harness::topology::KsnKind::Private);
-            private.map(|k| k.set_reputation_in(layer, entry)).ok_or_else(|| {
-                ksnsim_harness::world::HarnessError::Setup("this scenario has no Private KSN".into())
-            })
-        })
+        .with_world(move |w| w.set_reputation(ksnsim_harness::topology::KsnKind::Private, layer, entry))
         .await
-        .map(|_| ())
 }
