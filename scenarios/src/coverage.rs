@@ -82,5 +82,25 @@ pub fn render(covered: &BTreeMap<String, Vec<String>>) -> String {
             places.replace('|', "\\|")
         );
     }
+    out.push_str(
+        "\n## Clauses and their judges\n\nThe executable specification (`features/clauses.toml`, \
+         `harness/src/spec/`): every clause of every requirement, the judge that decides it on every run, and its \
+         bound. A clause without a judge is shown as **none** and fails `cargo test -p ksnsim-harness`.\n\n\
+         | clause | kind | judge | bound | what it says |\n|---|---|---|---|---|\n",
+    );
+    for clause in ksnsim_harness::spec::all_clauses() {
+        let kind = match clause.kind {
+            ksnsim_harness::spec::ClauseKind::Safety => "safety",
+            ksnsim_harness::spec::ClauseKind::Liveness => "liveness",
+        };
+        let judge = ksnsim_harness::spec::judge_of(clause.id).unwrap_or_else(|| "**none**".into());
+        let _ = writeln!(
+            out,
+            "| {} | {kind} | {judge} | {} | {} |",
+            clause.id,
+            clause.bound.unwrap_or("").replace('|', "\\|"),
+            clause.text.replace('|', "\\|")
+        );
+    }
     out
 }
