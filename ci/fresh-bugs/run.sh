@@ -305,8 +305,16 @@ if false_alarm:
                  f"explore {clean['explore']} (exit {clean['explore_exit']}; {clean['explore_requirement'] or '-'}). "
                  "Catches below are not to be trusted where they name the same ids.")
 else:
-    lines.append(f"Clean tree: gate {clean['gate']} (exit {clean['gate_exit']}), explore {clean['explore']} "
+    lines.append(f"Clean tree: gate passed (exit {clean['gate_exit']}), explore found nothing "
                  f"(exit {clean['explore_exit']}): no false alarm.")
+guarded_file = pathlib.Path(clean["logs"]) / "explore" / "explore.json"
+try:
+    guarded = json.loads(guarded_file.read_text()).get("guarded_requirements") or []
+except Exception:
+    guarded = []
+if guarded:
+    lines.append("")
+    lines.append(f"Explore judges {len(guarded)} requirements only: {', '.join(guarded)}.")
 lines.append("")
 lines.append("## Totals")
 lines.append("")
