@@ -207,6 +207,13 @@ impl<'a> Observed<'a> {
         self.faults().any(|(when, fault)| when <= at && disturbs(fault))
     }
 
+    /// A fault of the network or of a host (not of a KSN server's answers) was applied at or before `at`:
+    /// an answer a server gave may then never have reached its peer.
+    pub fn network_disturbance_until(&self, at: Duration) -> bool {
+        self.faults()
+            .any(|(when, fault)| when <= at && disturbs(fault) && !matches!(fault, Fault::Ksn { .. }))
+    }
+
     /// The last disturbing fault at or before `at`.
     pub fn last_disturbance_until(&self, at: Duration) -> Option<Duration> {
         self.faults()

@@ -77,7 +77,8 @@ fn objects_asked(request: &IncomingRequest) -> Vec<String> {
 
 /// What an answer says, read with a plain JSON reader from the contract's text (wire-protocol.md), not with
 /// the reference's own parsers: the specification must not inherit a parser's mistakes.
-pub fn answer_seen(answer: &Answer, lookup: bool) -> AnswerSeen {
+pub fn answer_seen(answer: &Answer, path: &str) -> AnswerSeen {
+    let lookup = path.starts_with("/v1/reputation/");
     let json: Option<serde_json::Value> = serde_json::from_slice(&answer.body).ok();
     let status = answer.status.as_u16();
     let retry_after = answer
@@ -98,8 +99,18 @@ pub fn answer_seen(answer: &Answer, lookup: bool) -> AnswerSeen {
         };
     }
     if !(lookup && status == 200) {
+        // The contract body of each 2xx: {"accepted":N} for an upload, {"ksn":..} for a ping, {"version":N}
+        // for the Statement.
+        let field = |name: &str| json.as_ref().and_then(|body| body.get(name).cloned());
+        let contract = match path {
+            _ if !(200..300).contains(&status) => true,
+            "/v1/statistics" => field("accepted").is_some_and(|n| n.is_u64()),
+            "/v1/ping" => field("ksn").is_some_and(|k| k.is_string()),
+            "/v1/statement" => field("version").is_some_and(|v| v.is_u64()),
+            _ => true,
+        };
         return AnswerSeen {
-            contract: true,
+            contract,
             retry_after,
             cut: answer.cut_after.is_some(),
             ..AnswerSeen::default()
@@ -155,8 +166,8 @@ impl Handler for ServerTap {
             exchange,
             request: seen(&request),
         });
-        let lookup = path.starts_with("/v1/reputation/");
         let answer = self.inner.handle(request).await;
+        let seen = answer_seen(&answer, &path);
         self.recorder.record(SimEventKind::ServerAnswer {
             server: self.server.clone(),
             peer,
@@ -164,7 +175,7 @@ impl Handler for ServerTap {
             path,
             status: answer.status.as_u16(),
             cache: answer.header(header::KSN_CACHE).map(str::to_owned),
-            seen: answer_seen(&answer, lookup),
+            seen,
         });
         answer
     }

@@ -16,6 +16,7 @@ const CLAUSES: &[&str] = &[
     "PX-CACHE-1/hit-within-ttl",
     "PX-CACHE-1/hit-is-the-verdict",
     "PX-CACHE-2/no-verdict-past-ttl",
+    "PX-CACHE-2/ttl-left",
     "PX-CACHE-3/no-cached-garbage",
     "PX-CACHE-4/no-answer-from-another-tenant-entry",
     "PX-CACHE-5/forward-only-misses",
@@ -330,7 +331,7 @@ fn judge_local_answer(
                     .is_some_and(|ua| ua.at <= a.at && ![502, 503, 504].contains(&ua.status))
         });
         if let Some(u) = answered
-            && !run.any_disturbance_until(a.at)
+            && !run.network_disturbance_until(a.at)
         {
             let message = format!(
                 "{what}, marked stale, although its upstream answered {} at {}: a stale verdict never stands in for an \
@@ -356,6 +357,19 @@ fn judge_local_answer(
             at_ms(h.fetched)
         );
         findings.violated(run, "PX-CACHE-2/no-verdict-past-ttl", index, message);
+    }
+    findings.exercised("PX-CACHE-2/ttl-left");
+    let left = h.expires().saturating_sub(c.received);
+    if h.certain && Duration::from_secs(v.ttl) > left + TOLERANCE {
+        let message = format!(
+            "{what} with a ttl of {} s, but only {} s were left of the {} s its upstream gave at {}: a proxy down the \
+             chain would keep the verdict longer than the origin allowed",
+            v.ttl,
+            left.as_secs(),
+            h.ttl.as_secs(),
+            at_ms(h.fetched)
+        );
+        findings.violated(run, "PX-CACHE-2/ttl-left", index, message);
     }
     if may_evict {
         findings.exercised("PX-CACHE-7/bounded-lru");

@@ -184,11 +184,11 @@ fn relayed(
         let acknowledged = upstream.iter().any(|u| {
             u.request.idempotency_key == exchange.request.idempotency_key
                 && u.succeeded()
-                && u.answer.is_some_and(|a| a.at <= answer.at)
+                && u.answer.is_some_and(|a| a.at <= answer.at && a.seen.contract)
         });
         if (200..300).contains(&answer.status) && !acknowledged {
             let message = format!(
-                "{what} before its upstream accepted the upload (no 2xx upstream for Idempotency-Key {:?})",
+                "{what} before its upstream accepted the upload (no contract 2xx {{\"accepted\":N}} upstream for Idempotency-Key {:?})",
                 exchange.request.idempotency_key.as_deref().unwrap_or("(none)")
             );
             findings.violated(run, "PX-STAT-1/ack-after-upstream", index, message);
