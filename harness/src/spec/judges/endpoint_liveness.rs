@@ -266,7 +266,12 @@ fn license_recovers(run: &Observed, model: &EndpointModel, findings: &mut Findin
 /// proxy is down (crashed, or cut off from the endpoint) and nothing else is wrong, reaches the KSN server.
 fn direct_when_proxy_down(run: &Observed, model: &EndpointModel, findings: &mut Findings) {
     for input in run.inputs {
-        let InputKind::Action { host, action, .. } = &input.what else {
+        let InputKind::Action {
+            host,
+            action,
+            outcome,
+        } = &input.what
+        else {
             continue;
         };
         if !matches!(action, EndpointAction::Lookup(_) | EndpointAction::LookupBatch(_)) {
@@ -311,6 +316,10 @@ fn direct_when_proxy_down(run: &Observed, model: &EndpointModel, findings: &mut 
             continue;
         }
         findings.exercised("EP-PROXY-1/direct-when-proxy-down");
+        // A lookup the endpoint answered itself (its own cache) needed no server at all.
+        if outcome.ok() {
+            continue;
+        }
         let direct = run.exchanges.iter().any(|e| {
             e.peer == host.as_str()
                 && Observed::is_ksn_server(e.server)

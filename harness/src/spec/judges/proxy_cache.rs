@@ -232,13 +232,22 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
                     }
                     continue;
                 }
+                // The verdict came from upstream when an upstream 200 carrying it arrived while the client
+                // waited; an answer marked stale never did, whatever the upstream said.
+                let stale = a.cache == Some("stale");
                 let went_upstream = |o: &String| {
-                    sent.iter().any(|u| {
-                        u.request.tenant == c.request.tenant
-                            && u.request.objects.contains(o)
-                            && u.received <= a.at
-                            && u.answer.is_some_and(|ua| ua.at >= c.received && ua.at <= a.at)
-                    })
+                    !stale
+                        && sent.iter().any(|u| {
+                            u.request.tenant == c.request.tenant
+                                && u.request.objects.contains(o)
+                                && u.received <= a.at
+                                && u.answer.is_some_and(|ua| {
+                                    ua.at >= c.received
+                                        && ua.at <= a.at
+                                        && ua.status == 200
+                                        && ua.seen.contract
+                                })
+                        })
                 };
                 for v in &a.seen.verdicts {
                     let key = (c.request.tenant.clone(), v.object.clone());
@@ -281,15 +290,20 @@ fn judge_local_answer(
 ) {
     let a = c.answer.expect("answered");
     let index = Some(a.index);
+    let stale = a.cache == Some("stale");
+    let how = if stale {
+        "from cache, marked stale"
+    } else {
+        "without a verdict from upstream"
+    };
     let what = format!(
-        "{name} answered {} as {} to {} at {} without asking upstream",
+        "{name} answered {} as {} to {} at {} {how}",
         v.object,
         v.verdict,
         c.peer,
         at_ms(a.at)
     );
     let key = (c.request.tenant.clone(), v.object.clone());
-    let stale = a.cache == Some("stale");
     let Some(h) = held.get(&key) else {
         let other_tenant = held
             .iter()
@@ -315,7 +329,7 @@ fn judge_local_answer(
         findings.exercised("PX-STALE-1/only-for-outages");
         if proxy.stale_grace.is_zero() || c.received > h.expires() + proxy.stale_grace + TOLERANCE {
             let message = format!(
-                "{what}, marked stale, {} s after the verdict expired (its grace is {} s)",
+                "{what}, {} s after the verdict expired (its grace is {} s)",
                 c.received.saturating_sub(h.expires()).as_secs(),
                 proxy.stale_grace.as_secs()
             );
@@ -334,7 +348,7 @@ fn judge_local_answer(
             && !run.network_disturbance_until(a.at)
         {
             let message = format!(
-                "{what}, marked stale, although its upstream answered {} at {}: a stale verdict never stands in for an \
+                "{what}, although its upstream answered {} at {}: a stale verdict never stands in for an \
                  answer the upstream gave",
                 u.status().unwrap_or_default(),
                 at_ms(u.answer.map_or(u.received, |x| x.at))
