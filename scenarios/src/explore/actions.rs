@@ -187,6 +187,29 @@ pub fn fault_kind(action: &Action) -> Option<&'static str> {
 }
 
 impl Action {
+    /// A schedule's actions under swarm testing (Groce et al., ISSTA 2012): each schedule draws the kinds of
+    /// action it may use, about half of them, so that rare sequences of a few kinds (a verdict cached, its ttl
+    /// run out, the server rate-limiting, the same lookup again) are not drowned by the others. An action of
+    /// a kind the swarm left out is dropped; lookups and time passing are always in.
+    pub fn swarm_schedule(
+        endpoints: usize,
+        proxies: usize,
+        steps: std::ops::RangeInclusive<usize>,
+    ) -> BoxedStrategy<Vec<Self>> {
+        (
+            any::<u32>(),
+            proptest::collection::vec(Self::strategy(endpoints, proxies), steps),
+        )
+            .prop_map(|(mask, actions)| {
+                let allowed = mask | 0b11;
+                actions
+                    .into_iter()
+                    .filter(|action| allowed & (1 << action.kind()) != 0)
+                    .collect()
+            })
+            .boxed()
+    }
+
     /// Any action in a world of at most `endpoints` endpoints and `proxies` proxies, weighted so that most
     /// schedules do work and let time pass between faults.
     pub fn strategy(endpoints: usize, proxies: usize) -> BoxedStrategy<Self> {
@@ -251,6 +274,43 @@ impl Action {
 }
 
 impl Action {
+    /// Its kind, as a bit of a [`Swarm`] mask.
+    fn kind(&self) -> u32 {
+        use Action::*;
+        match self {
+            Pass { .. } => 0,
+            Lookup { .. } => 1,
+            LookupUrl { .. } => 2,
+            Batch { .. } => 3,
+            Detect { .. } => 4,
+            SendQueued { .. } => 5,
+            CheckLicense { .. } => 6,
+            PublishStatement { .. } => 7,
+            ShowStatement { .. } => 8,
+            AcceptStatement { .. } => 9,
+            DeclineStatement { .. } => 10,
+            Withdraw { .. } => 11,
+            ChangeLicense { .. } => 12,
+            Provider { .. } => 13,
+            DisablePrivateKsn { .. } => 14,
+            SwitchMode { .. } => 15,
+            PolicyMode { .. } => 16,
+            PolicyPublicDns { .. } => 17,
+            Task { .. } => 18,
+            UseProxy { .. } => 19,
+            Cut { .. } => 20,
+            Reconnect { .. } => 21,
+            Loss { .. } => 22,
+            Latency { .. } => 23,
+            Down { .. } => 24,
+            Up { .. } => 25,
+            Dns { .. } => 26,
+            Server { .. } => 27,
+            NextDay => 28,
+            ClockForward { .. } => 29,
+        }
+    }
+
     /// The endpoint it names, if it names one.
     fn endpoint_mut(&mut self) -> Option<&mut u8> {
         use Action::*;

@@ -115,7 +115,7 @@ fn strategy(options: &ExploreOptions) -> BoxedStrategy<Case> {
         Start::Generated => (
             WorldShape::strategy(options.max_endpoints),
             // At most three proxies: a distribution point, the Administration Server's, a Private one.
-            vec(Action::strategy(options.max_endpoints, 3), steps),
+            Action::swarm_schedule(options.max_endpoints, 3, steps),
         )
             .prop_map(|(shape, actions)| Case {
                 world: CaseWorld::Generated(shape),
