@@ -58,6 +58,15 @@ impl Judge for ProxyRelay {
 /// The upstream exchanges `sent` that serve the client `exchange`: the same kind of request, for the same
 /// tenant, and at least one object in common, in flight while the client waited.
 fn serving<'a, 'b>(exchange: &Exchange, sent: &'b [&'b Exchange<'a>]) -> Vec<&'b Exchange<'a>> {
+    serving_any_tenant(exchange, sent)
+        .into_iter()
+        .filter(|u| u.request.tenant == exchange.request.tenant)
+        .collect()
+}
+
+/// As [`serving`], whatever tenant the upstream request carried: whether the proxy asked upstream at all (a
+/// proxy that changed the license on the way did ask; PX-AUTH-1 judges the change).
+fn serving_any_tenant<'a, 'b>(exchange: &Exchange, sent: &'b [&'b Exchange<'a>]) -> Vec<&'b Exchange<'a>> {
     let until = exchange.answer.map_or(Duration::MAX, |a| a.at);
     sent.iter()
         .copied()
@@ -72,7 +81,7 @@ fn serving<'a, 'b>(exchange: &Exchange, sent: &'b [&'b Exchange<'a>]) -> Vec<&'b
             } else {
                 u.request.path == exchange.request.path
             };
-            during && same_kind && u.request.tenant == exchange.request.tenant
+            during && same_kind
         })
         .collect()
 }
@@ -235,14 +244,15 @@ fn relayed(
         None => {
             // Nothing came back from upstream: a gateway error, or an answer from cache (judged by the cache
             // judge); never an error only an upstream gives.
-            if upstream.is_empty() && [401, 403, 429, 503].contains(&answer.status) {
+            let asked = !serving_any_tenant(exchange, sent).is_empty();
+            if !asked && [401, 403, 429, 503].contains(&answer.status) {
                 findings.exercised("PX-CACHE-3/no-cached-errors");
                 let message =
                     format!("{what} without asking its upstream: an error answer is never served from cache");
                 findings.violated(run, "PX-CACHE-3/no-cached-errors", index, message);
                 return;
             }
-            if answer.status == 200 || stale || exchange.is_statistics() && answer.status < 300 {
+            if asked || answer.status == 200 || stale || exchange.is_statistics() && answer.status < 300 {
                 return;
             }
             let clause = if proxy.untrusted_upstream {
