@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::topology::{KsnKind, Topology};
 use crate::trace::{AnswerSeen, SeenRequest, SimEvent, SimEventKind};
-use crate::world::{Fault, Input, InputKind, hostnames};
+use crate::world::{ActionOutcome, EndpointAction, Fault, Input, InputKind, hostnames};
 
 /// One request a server (KSN mock, proxy, rogue server) received, and its answer if it gave one.
 #[derive(Debug, Clone, Copy)]
@@ -176,6 +176,21 @@ impl<'a> Observed<'a> {
     pub fn faults(&self) -> impl Iterator<Item = (Duration, &'a Fault)> + '_ {
         self.inputs.iter().filter_map(|input| match &input.what {
             InputKind::Fault(fault) => Some((input.started, fault)),
+            _ => None,
+        })
+    }
+
+    /// Every lookup (single or batch) the scenario made an endpoint do: the input (its start and end), the
+    /// endpoint, the action and what the agent said came of it.
+    pub fn lookups(
+        &self,
+    ) -> impl Iterator<Item = (&'a Input, &'a str, &'a EndpointAction, &'a ActionOutcome)> + '_ {
+        self.inputs.iter().filter_map(|input| match &input.what {
+            InputKind::Action {
+                host,
+                action: action @ (EndpointAction::Lookup(_) | EndpointAction::LookupBatch(_)),
+                outcome,
+            } => Some((input, host.as_str(), action, outcome.as_ref())),
             _ => None,
         })
     }

@@ -74,18 +74,8 @@ fn lookup_clause(model: &EndpointModel, host: &str, at: Duration, state: &Endpoi
 /// In a world no fault has touched, a lookup the model allows from start to end gets its verdicts, unless a
 /// server said no (its error is the server's to justify, judged by the SRV clauses).
 fn lookups_answered(run: &Observed, model: &EndpointModel, findings: &mut Findings) {
-    for input in run.inputs {
-        let InputKind::Action {
-            host,
-            action,
-            outcome,
-        } = &input.what
-        else {
-            continue;
-        };
-        if !matches!(action, EndpointAction::Lookup(_) | EndpointAction::LookupBatch(_))
-            || !model.follows(host)
-        {
+    for (input, host, action, outcome) in run.lookups() {
+        if !model.follows(host) {
             continue;
         }
         let (start, end) = (input.started, input.ended);
@@ -104,10 +94,7 @@ fn lookups_answered(run: &Observed, model: &EndpointModel, findings: &mut Findin
         }
         // A server or proxy that answered the endpoint with an error during the lookup explains the failure.
         let refused = run.exchanges.iter().any(|e| {
-            e.peer == host.as_str()
-                && e.received >= start
-                && e.received <= end
-                && e.status().is_some_and(|s| s >= 400)
+            e.peer == host && e.received >= start && e.received <= end && e.status().is_some_and(|s| s >= 400)
         });
         if refused {
             continue;
@@ -170,7 +157,7 @@ fn queued_go_out(run: &Observed, model: &EndpointModel, facts: &WorldFacts, find
             }
         }
         for exchange in &run.exchanges {
-            if exchange.peer == host.as_str() && exchange.is_statistics() && !exchange.succeeded() {
+            if exchange.peer == host && exchange.is_statistics() && !exchange.succeeded() {
                 hold_back = hold_back.max(exchange.answer.map_or(exchange.received, |a| a.at));
             }
         }
@@ -243,7 +230,7 @@ fn license_recovers(run: &Observed, model: &EndpointModel, findings: &mut Findin
             }
             findings.exercised("EP-LIC-1/recovers");
             let recovered = run.exchanges.iter().any(|e| {
-                e.peer == host.as_str()
+                e.peer == host
                     && e.received > at
                     && e.received <= deadline
                     && run.ksn_behind(e.server) == Some(KsnKind::Private)
@@ -265,18 +252,7 @@ fn license_recovers(run: &Observed, model: &EndpointModel, findings: &mut Findin
 /// A lookup of an endpoint set to use a proxy and to use KSN servers when it is unavailable, made while the
 /// proxy is down (crashed, or cut off from the endpoint) and nothing else is wrong, reaches the KSN server.
 fn direct_when_proxy_down(run: &Observed, model: &EndpointModel, findings: &mut Findings) {
-    for input in run.inputs {
-        let InputKind::Action {
-            host,
-            action,
-            outcome,
-        } = &input.what
-        else {
-            continue;
-        };
-        if !matches!(action, EndpointAction::Lookup(_) | EndpointAction::LookupBatch(_)) {
-            continue;
-        }
+    for (input, host, action, outcome) in run.lookups() {
         let (start, end) = (input.started, input.ended);
         let Some(entry) = model.at(host, start) else {
             continue;
@@ -321,10 +297,7 @@ fn direct_when_proxy_down(run: &Observed, model: &EndpointModel, findings: &mut 
             continue;
         }
         let direct = run.exchanges.iter().any(|e| {
-            e.peer == host.as_str()
-                && Observed::is_ksn_server(e.server)
-                && e.received >= start
-                && e.received <= end
+            e.peer == host && Observed::is_ksn_server(e.server) && e.received >= start && e.received <= end
         });
         if !direct {
             let message = format!(

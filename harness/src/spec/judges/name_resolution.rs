@@ -9,7 +9,7 @@ use super::super::observed::{Observed, at_ms};
 use super::super::{Findings, Judge};
 use crate::invariants::WorldFacts;
 use crate::trace::SimEventKind;
-use crate::world::{DnsTarget, EndpointAction, Fault, InputKind};
+use crate::world::{DnsTarget, Fault};
 
 pub struct NameResolution;
 
@@ -103,18 +103,7 @@ fn public_dns(run: &Observed, model: &EndpointModel, findings: &mut Findings) {
 /// A lookup made while the system DNS fails (and the public servers answer), by an endpoint allowed public
 /// DNS, asks a public server before it gives up.
 fn falls_back(run: &Observed, model: &EndpointModel, findings: &mut Findings) {
-    for input in run.inputs {
-        let InputKind::Action {
-            host,
-            action,
-            outcome,
-        } = &input.what
-        else {
-            continue;
-        };
-        if !matches!(action, EndpointAction::Lookup(_) | EndpointAction::LookupBatch(_)) {
-            continue;
-        }
+    for (input, host, action, outcome) in run.lookups() {
         let (start, end) = (input.started, input.ended);
         let allowed =
             |s: &super::super::endpoint_model::EndpointState| s.lookups_allowed() && s.public_dns_allowed();
