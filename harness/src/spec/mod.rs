@@ -28,6 +28,7 @@ use crate::invariants::{InvariantResult, Violation, WorldFacts};
 use crate::topology::Topology;
 use crate::trace::SimEvent;
 use crate::world::Input;
+use endpoint_model::EndpointModel;
 use observed::Observed;
 
 pub use clauses::{Clause, ClauseKind, all_clauses};
@@ -110,15 +111,17 @@ pub trait Judge {
     fn name(&self) -> &'static str;
     /// The clauses it decides (ids of `features/clauses.toml`).
     fn clauses(&self) -> &'static [&'static str];
-    fn judge(&self, run: &Observed, facts: &WorldFacts, findings: &mut Findings);
+    /// `model` is every endpoint's predicted state, built once per run for all judges.
+    fn judge(&self, run: &Observed, model: &EndpointModel, facts: &WorldFacts, findings: &mut Findings);
 }
 
 /// Runs every judge over `run`; one result per clause the judges decide, in the catalogue's order.
 pub fn judge(run: &Run) -> Vec<InvariantResult> {
     let observed = Observed::new(run.topology, run.events, run.inputs, run.end);
+    let model = EndpointModel::build(&observed);
     let mut findings = Findings::default();
     for judge in judges::all() {
-        judge.judge(&observed, run.facts, &mut findings);
+        judge.judge(&observed, &model, run.facts, &mut findings);
     }
     all_clauses()
         .iter()

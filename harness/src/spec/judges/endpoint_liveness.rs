@@ -43,12 +43,11 @@ impl Judge for EndpointLiveness {
         CLAUSES
     }
 
-    fn judge(&self, run: &Observed, facts: &WorldFacts, findings: &mut Findings) {
-        let model = EndpointModel::build(run);
-        lookups_answered(run, &model, findings);
-        queued_go_out(run, &model, facts, findings);
-        license_recovers(run, &model, findings);
-        direct_when_proxy_down(run, &model, findings);
+    fn judge(&self, run: &Observed, model: &EndpointModel, facts: &WorldFacts, findings: &mut Findings) {
+        lookups_answered(run, model, findings);
+        queued_go_out(run, model, facts, findings);
+        license_recovers(run, model, findings);
+        direct_when_proxy_down(run, model, findings);
     }
 }
 

@@ -27,8 +27,7 @@ impl Judge for EndpointStatus {
         CLAUSES
     }
 
-    fn judge(&self, run: &Observed, _facts: &WorldFacts, findings: &mut Findings) {
-        let model = EndpointModel::build(run);
+    fn judge(&self, run: &Observed, model: &EndpointModel, _facts: &WorldFacts, findings: &mut Findings) {
         for input in run.inputs {
             let InputKind::Action {
                 host,

@@ -37,13 +37,12 @@ impl Judge for EndpointTraffic {
         CLAUSES
     }
 
-    fn judge(&self, run: &Observed, _facts: &WorldFacts, findings: &mut Findings) {
-        let model = EndpointModel::build(run);
+    fn judge(&self, run: &Observed, model: &EndpointModel, _facts: &WorldFacts, findings: &mut Findings) {
         for exchange in &run.exchanges {
             if !model.follows(exchange.peer) || model.in_raw(exchange.peer, exchange.received) {
                 continue;
             }
-            judge_request(run, &model, exchange, findings);
+            judge_request(run, model, exchange, findings);
         }
     }
 }

@@ -30,10 +30,9 @@ impl Judge for NameResolution {
         CLAUSES
     }
 
-    fn judge(&self, run: &Observed, _facts: &WorldFacts, findings: &mut Findings) {
-        let model = EndpointModel::build(run);
-        public_dns(run, &model, findings);
-        falls_back(run, &model, findings);
+    fn judge(&self, run: &Observed, model: &EndpointModel, _facts: &WorldFacts, findings: &mut Findings) {
+        public_dns(run, model, findings);
+        falls_back(run, model, findings);
         untrusted_servers(run, findings);
     }
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::super::endpoint_model::EndpointModel;
 use super::super::observed::{Exchange, Observed, ProxyFacts, at_ms};
 use super::super::{Findings, Judge};
 use crate::invariants::WorldFacts;
@@ -59,7 +60,7 @@ impl Judge for ProxyCache {
         CLAUSES
     }
 
-    fn judge(&self, run: &Observed, _facts: &WorldFacts, findings: &mut Findings) {
+    fn judge(&self, run: &Observed, _model: &EndpointModel, _facts: &WorldFacts, findings: &mut Findings) {
         for (name, proxy) in &run.proxies {
             judge_proxy(run, name, proxy, findings);
         }

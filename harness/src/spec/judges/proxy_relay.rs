@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use super::super::endpoint_model::EndpointModel;
 use super::super::observed::{Exchange, Observed, ProxyFacts, at_ms};
 use super::super::{Findings, Judge};
 use crate::invariants::WorldFacts;
@@ -39,7 +40,7 @@ impl Judge for ProxyRelay {
         CLAUSES
     }
 
-    fn judge(&self, run: &Observed, _facts: &WorldFacts, findings: &mut Findings) {
+    fn judge(&self, run: &Observed, _model: &EndpointModel, _facts: &WorldFacts, findings: &mut Findings) {
         for (name, proxy) in &run.proxies {
             let received: Vec<&Exchange> = run.at(name).collect();
             let sent: Vec<&Exchange> = run.exchanges.iter().filter(|e| e.peer == name.as_str()).collect();

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use super::super::endpoint_model::EndpointModel;
 use super::super::observed::{Exchange, Observed, at_ms};
 use super::super::{Findings, Judge};
 use crate::invariants::WorldFacts;
@@ -30,7 +31,7 @@ impl Judge for Servers {
         CLAUSES
     }
 
-    fn judge(&self, run: &Observed, facts: &WorldFacts, findings: &mut Findings) {
+    fn judge(&self, run: &Observed, _model: &EndpointModel, facts: &WorldFacts, findings: &mut Findings) {
         for exchange in &run.exchanges {
             let Some(kind) = Observed::ksn_of_server(exchange.server) else {
                 continue;
