@@ -22,6 +22,28 @@ Feature: What the application reports about KSN
     Then "ep1" reports "Extended"
 
   @EP-STATUS-1
+  Scenario Outline: Only a successful exchange keeps KSN available: 15 minutes of failed ones make it unavailable
+    When "ep1" looks up the file "a.exe"
+    Then "ep1" reports "Extended"
+    When the Global KSN <fails>
+    And 8 minutes pass
+    And "ep1" looks up the file "b.exe"
+    And 8 minutes pass
+    And "ep1" looks up the file "c.exe"
+    Then the lookup of "ep1" fails
+    And "ep1" reports "Extended, unavailable"
+    When the Global KSN recovers
+    And "ep1" looks up the file "d.exe"
+    Then "ep1" reports "Extended"
+
+    Examples:
+      | fails                           |
+      | becomes unavailable             |
+      | answers garbage                 |
+      | closes connections mid-answer   |
+      | stops answering                 |
+
+  @EP-STATUS-1
   Scenario: Basic and Off read as such
     Given an endpoint "lab" in basic mode
     And "lab" has accepted KSN Statement version 1

@@ -3,10 +3,13 @@
 //! task started, or the endpoint booted, within them, before any exchange could: the reference counts those as a
 //! fresh start).
 //!
-//! Judged from the trace, at the trace's resolution: a success (a 2xx answer the agent got) well inside the window
-//! means the status must say available; no sign of life (a 2xx, the task starting, the endpoint starting or
-//! restarting) well inside it means it must not. Within [`SLACK`] of the window's edge either is right: the trace
-//! stamps an event when the harness sees it, not at the agent's own instant.
+//! Judged from the trace, at the trace's resolution: a success (a 2xx answer the agent got, whose body was what
+//! the contract says) well inside the window means the status must say available; no sign of life (a 2xx, the
+//! task starting, the endpoint starting or restarting) well inside it means it must not. A 2xx whose body broke
+//! the contract (a 200 that is no verdict) is no success; one that came within [`SLACK`] of such an answer to
+//! the same endpoint may be either, so it counts as a sign of life but not as a sure success. Within [`SLACK`]
+//! of the window's edge either is right: the trace stamps an event when the harness sees it, not at the
+//! agent's own instant.
 
 use std::time::Duration;
 
@@ -20,15 +23,23 @@ const SLACK: Duration = Duration::from_secs(5);
 
 pub struct StatusTellsTheTruth;
 
-/// The last time the trace shows that `host` exchanged successfully, and the last sign of life of any kind.
+/// The last time the trace shows that `host` surely exchanged successfully, and the last sign of life of any
+/// kind.
 fn last_signs(host: &str, sim_host: &str, events: &[SimEvent]) -> (Option<Duration>, Duration) {
     let (mut success, mut life) = (None, Duration::ZERO);
+    // The last answer a server or proxy gave `host` whose body broke the contract, or was cut off.
+    let mut broken: Option<Duration> = None;
     for event in events {
         match &event.what {
+            SimEventKind::ServerAnswer { peer, seen, .. } if peer == host && (!seen.contract || seen.cut) => {
+                broken = Some(event.at);
+            }
             SimEventKind::ClientAnswer { host: h, status, .. }
                 if h == host && (200..300).contains(status) =>
             {
-                success = Some(event.at);
+                if broken.is_none_or(|at| event.at.saturating_sub(at) > SLACK) {
+                    success = Some(event.at);
+                }
                 life = event.at;
             }
             SimEventKind::State {

@@ -245,10 +245,11 @@ impl EndpointAgent {
         let mut state = self.state();
         let now = Instant::now();
         if answer.status.is_success() {
-            state.last_success = Some(now);
-            if state.task == TaskState::AuthenticationError {
-                self.task_locked(&mut state, TaskInput::LicenseAccepted)?;
-                self.persist(&state)?;
+            // A ping carries nothing to read: its 2xx is the success. Any other 2xx succeeds only once its
+            // body has been read as the contract says (`confirm_success`): a 200 whose body is not a verdict
+            // or an acknowledgement is no successful exchange (EP-STATUS-1, EP-STAT-1).
+            if purpose == Purpose::LicenseCheck {
+                self.succeeded_locked(&mut state)?;
             }
             return Ok(answer);
         }
@@ -274,6 +275,24 @@ impl EndpointAgent {
                 detail: String::from_utf8_lossy(&answer.body).chars().take(80).collect(),
             }),
         }
+    }
+}
+
+impl EndpointAgent {
+    /// The answer to a lookup, batch or upload was read as the contract says: KSN is available (EP-STATUS-1).
+    pub(crate) fn confirm_success(&self) -> Result<(), AgentError> {
+        let mut state = self.state();
+        self.succeeded_locked(&mut state)
+    }
+
+    /// A successful exchange: KSN is available, and a rejected license is accepted again (EP-LIC-1).
+    fn succeeded_locked(&self, state: &mut AgentState) -> Result<(), AgentError> {
+        state.last_success = Some(Instant::now());
+        if state.task == TaskState::AuthenticationError {
+            self.task_locked(state, TaskInput::LicenseAccepted)?;
+            self.persist(state)?;
+        }
+        Ok(())
     }
 }
 

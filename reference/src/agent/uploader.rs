@@ -49,6 +49,7 @@ impl EndpointAgent {
                 reputation.object
             )));
         }
+        self.confirm_success()?;
         let ttl = answer.max_age().unwrap_or(reputation.ttl).min(reputation.ttl);
         self.state()
             .verdicts
@@ -68,12 +69,13 @@ impl EndpointAgent {
                 OutgoingRequest::post("/v1/reputation/batch", body),
             )
             .await?;
-        BatchAnswer::from_json_for(&answer.body, &objects)
-            .map(|batch| batch.results)
-            .map_err(|err| AgentError::Garbage {
+        let batch =
+            BatchAnswer::from_json_for(&answer.body, &objects).map_err(|err| AgentError::Garbage {
                 status: answer.status.as_u16(),
                 detail: err.to_string(),
-            })
+            })?;
+        self.confirm_success()?;
+        Ok(batch.results)
     }
 
     /// A detection's statistics record: queued for KSN in extended mode, written to today's file in
@@ -137,6 +139,7 @@ impl EndpointAgent {
                 detail,
             });
         }
+        self.confirm_success()?;
         let mut state = self.state();
         let done = state.queue.acknowledge(&upload.idempotency_key);
         self.persist(&state)?;
