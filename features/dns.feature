@@ -15,11 +15,17 @@ Feature: Reaching KSN when the system DNS fails
     And "ep1" never asked a public DNS server
 
   @EP-DNS-1
-  Scenario: System DNS silent: the first public DNS server answers
-    When the system DNS stops answering
+  Scenario Outline: Whatever way the system DNS fails, the first public DNS server answers
+    When the system DNS <fails>
     And "ep1" looks up the file "tool.exe"
     Then "ep1" gets an answer
     And "ep1" asked the public DNS servers 8.8.8.8 in that order
+
+    Examples:
+      | fails            |
+      | stops answering  |
+      | answers SERVFAIL |
+      | answers NXDOMAIN |
 
   @EP-DNS-1
   Scenario: Public DNS servers are tried in the product's order

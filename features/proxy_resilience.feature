@@ -98,6 +98,20 @@ Feature: KSN proxy under failure
     Then "ep2" gets an answer
     And "dp1" answered "ep2" with a stale verdict
 
+  @PX-STALE-1 @PX-FWD-1
+  Scenario Outline: A stale verdict never stands in for an answer the upstream gave
+    Given the KSN proxy "dp1" serves stale verdicts for 600 seconds
+    When "ep1" looks up the file "tool.exe"
+    And 2 minutes pass
+    And <upstream answers>
+    And "ep2" looks up the file "tool.exe"
+    Then the lookup of "ep2" fails with "<error>"
+
+    Examples:
+      | upstream answers                                                    | error                  |
+      | the Global KSN rate-limits clients for 60 seconds                   | rate_limited           |
+      | KSN Statement version 2 is published and older versions are retired | statement_not_accepted |
+
   @PX-STALE-1
   Scenario: Stale verdicts do not stand in for a batch while the upstream is up
     Given the KSN proxy "dp1" serves stale verdicts for 600 seconds

@@ -86,3 +86,27 @@ Feature: Statistics are never lost
     When "ep1" switches to extended mode
     And 61 seconds pass
     Then the Global KSN counted 3 statistics records from "ep1"
+
+  @EP-STAT-1
+  Scenario Outline: Records stay queued through every failure of the statistics server, and are counted once it accepts them
+    Given an endpoint "solo" in extended mode
+    And "solo" has accepted KSN Statement version 1
+    When the Global KSN <fails>
+    And "<who>" detects 3 threats
+    And "<who>" sends its queued statistics
+    Then "<who>" has 3 statistics records queued
+    When the Global KSN recovers
+    And 3 minutes pass
+    Then the Global KSN counted 3 statistics records from "<who>"
+    And "<who>" has 0 statistics records queued
+
+    Examples:
+      | who  | fails                         |
+      | solo | becomes unavailable           |
+      | solo | answers garbage               |
+      | solo | closes connections mid-answer |
+      | solo | stops answering               |
+      | ep1  | becomes unavailable           |
+      | ep1  | answers garbage               |
+      | ep1  | closes connections mid-answer |
+      | ep1  | stops answering               |
