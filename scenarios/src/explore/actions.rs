@@ -75,6 +75,13 @@ pub enum Action {
         endpoint: u8,
         allow: bool,
     },
+    /// A policy locking one of the two proxy settings (seed 003): "use KSN proxy" (`direct: false`), or "use
+    /// KSN servers when the proxy is unavailable" (`direct: true`).
+    PolicyProxy {
+        endpoint: u8,
+        direct: bool,
+        allow: bool,
+    },
     Task {
         endpoint: u8,
         start: bool,
@@ -255,6 +262,8 @@ impl Action {
                 .prop_map(|(endpoint, mode)| Self::PolicyMode { endpoint, mode }),
             1 => (endpoint(), any::<bool>())
                 .prop_map(|(endpoint, allow)| Self::PolicyPublicDns { endpoint, allow }),
+            1 => (endpoint(), any::<bool>(), any::<bool>())
+                .prop_map(|(endpoint, direct, allow)| Self::PolicyProxy { endpoint, direct, allow }),
             1 => (endpoint(), any::<bool>()).prop_map(|(endpoint, start)| Self::Task { endpoint, start }),
             1 => (endpoint(), any::<bool>()).prop_map(|(endpoint, on)| Self::UseProxy { endpoint, on }),
             3 => (link.clone(), any::<bool>()).prop_map(|(link, oneway)| Self::Cut { link, oneway }),
@@ -308,6 +317,7 @@ impl Action {
             Server { .. } => 27,
             NextDay => 28,
             ClockForward { .. } => 29,
+            PolicyProxy { .. } => 30,
         }
     }
 
@@ -330,6 +340,7 @@ impl Action {
             | SwitchMode { endpoint, .. }
             | PolicyMode { endpoint, .. }
             | PolicyPublicDns { endpoint, .. }
+            | PolicyProxy { endpoint, .. }
             | Task { endpoint, .. }
             | UseProxy { endpoint, .. } => Some(endpoint),
             Cut { link, .. } | Reconnect { link, .. } | Loss { link, .. } | Latency { link, .. } => {

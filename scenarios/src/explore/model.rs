@@ -275,6 +275,25 @@ impl Model<'_> {
                     if allow { "allows" } else { "forbids" }
                 )
             }
+            PolicyProxy {
+                endpoint,
+                direct,
+                allow,
+            } => {
+                let i = self.endpoint(endpoint)?;
+                self.hosts.endpoints[i].behind.as_ref()?;
+                let e = self.name(i);
+                match (direct, allow) {
+                    (false, true) => format!("a policy enforces use of the KSN proxy on {e}"),
+                    (false, false) => format!("a policy forbids use of the KSN proxy on {e}"),
+                    (true, true) => {
+                        format!("a policy allows {e} to use KSN servers when the proxy is unavailable")
+                    }
+                    (true, false) => {
+                        format!("a policy forbids {e} to use KSN servers when the proxy is unavailable")
+                    }
+                }
+            }
             Task { endpoint, start } => {
                 let e = self.name(self.endpoint(endpoint)?);
                 format!(

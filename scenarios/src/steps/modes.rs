@@ -48,6 +48,24 @@ async fn policy_public_dns(world: &mut KsnWorld, verb: String, host: String) -> 
     expect_ok(world.act(&host, EndpointAction::SetPolicy(policy)).await?)
 }
 
+#[when(regex = r#"^a policy (enforces|forbids) use of the KSN proxy on "([^"]+)"$"#)]
+async fn policy_use_proxy(world: &mut KsnWorld, verb: String, host: String) -> Result<(), String> {
+    let policy = Policy {
+        use_proxy: Lock::Enforce(verb == "enforces"),
+        ..Policy::default()
+    };
+    expect_ok(world.act(&host, EndpointAction::SetPolicy(policy)).await?)
+}
+
+#[when(regex = r#"^a policy (allows|forbids) "([^"]+)" to use KSN servers when the proxy is unavailable$"#)]
+async fn policy_direct(world: &mut KsnWorld, verb: String, host: String) -> Result<(), String> {
+    let policy = Policy {
+        direct_when_proxy_unavailable: Lock::Enforce(verb == "allows"),
+        ..Policy::default()
+    };
+    expect_ok(world.act(&host, EndpointAction::SetPolicy(policy)).await?)
+}
+
 #[when(regex = r#"^the KSN Usage task of "([^"]+)" is (started|stopped)$"#)]
 async fn task(world: &mut KsnWorld, host: String, verb: String) -> Result<(), String> {
     let action = if verb == "started" {

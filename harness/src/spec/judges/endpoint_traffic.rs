@@ -220,12 +220,24 @@ fn judge_request(run: &Observed, model: &EndpointModel, exchange: &Exchange, fin
     // The proxy.
     let direct = Observed::is_ksn_server(exchange.server) || Observed::is_untrusted_server(exchange.server);
     if direct && !allows(&|s| s.uses_proxy().is_none() || s.direct_when_proxy_down()) {
-        let proxy = entry.state.uses_proxy().unwrap_or("?");
+        let state = &entry.state;
+        let proxy = state.uses_proxy().unwrap_or("?");
+        // A policy that locked either proxy setting against the local one is what was broken.
+        let policy_over_local = state.policy_use_proxy.is_some_and(|p| p != state.use_proxy_local)
+            || state.policy_direct.is_some_and(|p| p != state.direct_local);
+        let (clause, by) = if policy_over_local {
+            (
+                "EP-POL-1/enforced-overrides-local",
+                "a policy that overrides the local settings",
+            )
+        } else {
+            ("EP-PROXY-1/through-the-proxy", "its settings")
+        };
         let message = format!(
-            "{what} directly, but it is set to use the KSN proxy {proxy} and not to use KSN servers when the proxy \
+            "{what} directly, but {by} say to use the KSN proxy {proxy} and not to use KSN servers when the proxy \
              is unavailable"
         );
-        findings.violated(run, "EP-PROXY-1/through-the-proxy", index, message);
+        findings.violated(run, clause, index, message);
     }
     if direct && !allows(&|s| s.uses_proxy().is_none()) && !proxy_failed_before(run, host, at) {
         let proxy = entry.state.uses_proxy().unwrap_or("?");
