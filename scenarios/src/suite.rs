@@ -178,6 +178,8 @@ pub struct SuiteOutcome {
     pub steps: BTreeMap<String, Vec<StepRecord>>,
     /// The requirements whose invariants had something to judge in each item's trace, by item id.
     pub exercised: BTreeMap<String, Vec<String>>,
+    /// The clauses of the executable specification that had something to judge in each item's trace.
+    pub clauses: BTreeMap<String, Vec<String>>,
 }
 
 impl SuiteOutcome {
@@ -234,6 +236,10 @@ pub async fn run_suite(options: &SuiteOptions) -> Result<SuiteOutcome, SuiteErro
         .iter()
         .map(|c| (c.item.id.clone(), c.exercised.clone()))
         .collect();
+    let mut clauses: BTreeMap<String, Vec<String>> = concluded
+        .iter()
+        .map(|c| (c.item.id.clone(), c.clauses.clone()))
+        .collect();
     report.items = concluded
         .into_iter()
         .map(|c| {
@@ -247,10 +253,12 @@ pub async fn run_suite(options: &SuiteOptions) -> Result<SuiteOutcome, SuiteErro
     }
     steps.retain(|id, _| report.items.iter().any(|item| item.id == *id));
     exercised.retain(|id, _| report.items.iter().any(|item| item.id == *id));
+    clauses.retain(|id, _| report.items.iter().any(|item| item.id == *id));
     Ok(SuiteOutcome {
         report,
         steps,
         exercised,
+        clauses,
     })
 }
 
@@ -401,6 +409,8 @@ struct Concluded {
     by_step: bool,
     /// Requirements whose invariants had something to judge in the trace.
     exercised: Vec<String>,
+    /// Clauses of the specification that had something to judge in the trace.
+    clauses: Vec<String>,
 }
 
 impl Concluded {
@@ -465,6 +475,7 @@ async fn conclude(
             item,
             by_step: false,
             exercised: Vec::new(),
+            clauses: Vec::new(),
         };
     };
     item.seed = Some(world.seed);
@@ -478,6 +489,7 @@ async fn conclude(
     };
     let mut by_step = false;
     let mut exercised = Vec::new();
+    let mut clauses = Vec::new();
     let checked = if world.is_running() {
         let invariants = world.with_world(|w| w.check_invariants()).await;
         let trace = world.with_world(|w| Ok(w.trace())).await.unwrap_or_default();
@@ -500,6 +512,15 @@ async fn conclude(
                 .filter(|r| r.exercised)
                 .map(|r| r.requirement.to_owned())
                 .collect();
+            let mut reached: Vec<String> = results
+                .iter()
+                .filter(|r| r.exercised)
+                .flat_map(ksnsim_harness::spec::clauses_of)
+                .map(str::to_owned)
+                .collect();
+            reached.sort();
+            reached.dedup();
+            clauses = reached;
         }
         let violated = invariants
             .as_ref()
@@ -553,6 +574,7 @@ async fn conclude(
         item,
         by_step,
         exercised,
+        clauses,
     }
 }
 

@@ -149,3 +149,17 @@ pub fn judge_of(clause: &str) -> Option<String> {
         .find(|judge| judge.clauses().contains(&clause))
         .map(|judge| format!("judge: {}", judge.name()))
 }
+
+/// The clauses a result of `check_invariants` decides: a judge's result is its clause; an invariant checker's
+/// result decides the clauses of its requirement that [`INVARIANT_CLAUSES`] gives to invariants (none when
+/// judges decide every clause of that requirement).
+pub fn clauses_of(result: &InvariantResult) -> Vec<&'static str> {
+    if let Some(clause) = all_clauses().iter().find(|c| c.id == result.name) {
+        return vec![clause.id];
+    }
+    INVARIANT_CLAUSES
+        .iter()
+        .map(|(id, _)| *id)
+        .filter(|id| id.split('/').next() == Some(result.requirement))
+        .collect()
+}

@@ -16,6 +16,8 @@ pub struct Coverage {
     requirements: BTreeSet<String>,
     faults: BTreeSet<String>,
     runs: u64,
+    /// Runs per clause of the specification that had something to judge.
+    clauses: BTreeMap<String, u64>,
 }
 
 impl Coverage {
@@ -39,6 +41,24 @@ impl Coverage {
                     .or_default() += 1;
             }
         }
+    }
+
+    /// Counts the clauses one run had something to judge for (each once per run).
+    pub fn add_clauses(&mut self, clauses: &[String]) {
+        let unique: BTreeSet<&String> = clauses.iter().collect();
+        for clause in unique {
+            *self.clauses.entry(clause.clone()).or_default() += 1;
+        }
+    }
+
+    /// Runs in which `clause` had something to judge.
+    pub fn clause_runs(&self, clause: &str) -> u64 {
+        self.clauses.get(clause).copied().unwrap_or(0)
+    }
+
+    /// Runs counted.
+    pub fn total_runs(&self) -> u64 {
+        self.runs
     }
 
     /// Requirements exercised at least once.
@@ -97,7 +117,13 @@ impl Coverage {
                 (r.clone(), cells.into())
             })
             .collect();
-        serde_json::json!({ "runs": self.runs, "faults": self.faults, "exercised": self.totals, "by_fault": rows })
+        serde_json::json!({
+            "runs": self.runs,
+            "faults": self.faults,
+            "exercised": self.totals,
+            "by_fault": rows,
+            "clauses": self.clauses,
+        })
     }
 }
 

@@ -41,6 +41,19 @@ pub fn summary_markdown(outcome: &ExploreOutcome, command: &str) -> String {
         let ids: Vec<&str> = unexercised.iter().map(|s| s.as_str()).collect();
         out.push_str(&format!("\nNever exercised: {}\n", ids.join(", ")));
     }
+    let unreached: Vec<&str> = ksnsim_harness::spec::all_clauses()
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| outcome.coverage.clause_runs(id) == 0)
+        .collect();
+    out.push_str(&format!(
+        "\n## Clauses reached\n\n{} of {} clauses of the specification had something to judge in at least one run.\n",
+        ksnsim_harness::spec::all_clauses().len() - unreached.len(),
+        ksnsim_harness::spec::all_clauses().len()
+    ));
+    if !unreached.is_empty() {
+        out.push_str(&format!("Never reached: {}\n", unreached.join(", ")));
+    }
     out
 }
 

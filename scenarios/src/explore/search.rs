@@ -96,6 +96,8 @@ struct Judged {
     violation: Option<(String, String, String)>,
     digest: String,
     exercised: Vec<String>,
+    /// The clauses of the specification the run had something to judge for.
+    clauses: Vec<String>,
     /// A step failed (the world refused what the model allowed): not a finding.
     refused: bool,
     /// What the failing step or the error said.
@@ -213,6 +215,7 @@ impl Runner {
                     violation,
                     digest: item.trace_digest.clone().unwrap_or_default(),
                     exercised: outcome.exercised.get(&item.id).cloned().unwrap_or_default(),
+                    clauses: outcome.clauses.get(&item.id).cloned().unwrap_or_default(),
                 })
             })
             .collect()
@@ -298,6 +301,7 @@ async fn search(
             outcome
                 .coverage
                 .add_run(&result.exercised, scenario.when.iter().filter_map(|s| s.fault));
+            outcome.coverage.add_clauses(&result.clauses);
             outcome.progress.refused += u64::from(result.refused);
             outcome.progress.errors += u64::from(result.error);
         }
