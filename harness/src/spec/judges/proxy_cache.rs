@@ -115,8 +115,11 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
     let may_evict = distinct_keys.len() > proxy.capacity;
     let mut held: BTreeMap<Key, Held> = BTreeMap::new();
     let mut seq: u64 = 0;
-    // Keys used after `used`, for the LRU bound (only counted where eviction can happen at all).
-    let used_since = |held: &BTreeMap<Key, Held>, used: u64| held.values().filter(|h| h.used > used).count();
+    // Keys used since `used`, for the LRU bound (only counted where eviction can happen at all). The verdicts
+    // of one answer share a stamp: the order a proxy stores a batch's verdicts in is its own. So a key used in
+    // the same answer counts as maybe newer where a hit is demanded (`+ 1` for the key itself below), and as
+    // not newer where a hit is forbidden (`judge_local_answer`).
+    let used_since = |held: &BTreeMap<Key, Held>, used: u64| held.values().filter(|h| h.used >= used).count();
     // The last upstream request per key that has not been answered yet (coalescing).
     let mut in_flight: BTreeMap<Key, &Exchange> = BTreeMap::new();
     // The last verdict fetched per key, not yet shown to have reached the proxy.
@@ -165,7 +168,7 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
                         && h.fetched < u.received
                         && h.statement == u.request.statement
                         && u.received + TOLERANCE < h.expires()
-                        && (!may_evict || used_since(&held, h.used) + 1 < proxy.capacity)
+                        && (!may_evict || used_since(&held, h.used) < proxy.capacity)
                     {
                         let clause = if batch {
                             "PX-CACHE-5/forward-only-misses"
@@ -250,22 +253,25 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
                                 })
                         })
                 };
-                for v in &a.seen.verdicts {
-                    let key = (c.request.tenant.clone(), v.object.clone());
-                    if went_upstream(&v.object) {
-                        if let Some(mut entry) = fetched.remove(&key) {
-                            seq += 1;
-                            entry.used = seq;
-                            held.insert(key, entry);
-                        } else if let Some(h) = held.get_mut(&key) {
-                            seq += 1;
-                            h.used = seq;
-                        }
-                        continue;
-                    }
+                // First every verdict served locally, against the cache as it was before this answer; then
+                // the answer's verdicts are stamped as used, all with one stamp.
+                let local: Vec<bool> = a
+                    .seen
+                    .verdicts
+                    .iter()
+                    .map(|v| !went_upstream(&v.object))
+                    .collect();
+                reached(proxy, c, &a.seen.verdicts, &held, &sent, findings);
+                for (v, _) in a.seen.verdicts.iter().zip(&local).filter(|(_, local)| **local) {
                     judge_local_answer(run, name, proxy, c, v, &held, may_evict, findings);
-                    if let Some(h) = held.get_mut(&key) {
-                        seq += 1;
+                }
+                seq += 1;
+                for (v, local) in a.seen.verdicts.iter().zip(local) {
+                    let key = (c.request.tenant.clone(), v.object.clone());
+                    if !local && let Some(mut entry) = fetched.remove(&key) {
+                        entry.used = seq;
+                        held.insert(key, entry);
+                    } else if let Some(h) = held.get_mut(&key) {
                         h.used = seq;
                     }
                 }
@@ -278,6 +284,37 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
 }
 
 /// A verdict the proxy gave without going upstream for it.
+/// The situations in which a wrong answer from cache would show, whatever this answer was: a verdict held
+/// past its ttl by a proxy that may serve stale ones, a verdict held for another tenant, an upstream answer
+/// that broke the contract for this object before.
+fn reached(
+    proxy: &ProxyFacts,
+    c: &Exchange,
+    verdicts: &[crate::trace::VerdictSeen],
+    held: &BTreeMap<Key, Held>,
+    sent: &[&Exchange],
+    findings: &mut Findings,
+) {
+    for v in verdicts {
+        let key = (c.request.tenant.clone(), v.object.clone());
+        if !proxy.stale_grace.is_zero() && held.get(&key).is_some_and(|h| h.expires() <= c.received) {
+            findings.exercised("PX-STALE-1/within-grace");
+            findings.exercised("PX-STALE-1/only-for-outages");
+        }
+        if held.keys().any(|(t, o)| *o == v.object && *t != c.request.tenant) {
+            findings.exercised("PX-CACHE-4/no-answer-from-another-tenant-entry");
+        }
+        let garbage_before = sent.iter().any(|u| {
+            u.request.objects.contains(&v.object)
+                && u.answer
+                    .is_some_and(|ua| ua.at < c.received && ua.status == 200 && !ua.seen.contract)
+        });
+        if garbage_before {
+            findings.exercised("PX-CACHE-3/no-cached-garbage");
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn judge_local_answer(
     run: &Observed,
