@@ -22,10 +22,13 @@ use ksnsim_reference::protocol::LicenseKey;
 
 use super::observed::Observed;
 use crate::topology::{KsnKind, Mode};
+use crate::trace::SimEventKind;
 use crate::world::{EndpointAction, InputKind};
 
 /// Requests already on the wire when a change is made may still arrive for this long after it.
 pub const IN_FLIGHT: Duration = Duration::from_secs(2);
+/// How long after a server sent an answer the endpoint may get it (the agent's own timeout): later, it was lost.
+const ANSWER_ARRIVES: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Task {
@@ -81,6 +84,19 @@ impl EndpointState {
     /// The mode came from a policy lock that overrides a different local value.
     pub fn mode_enforced_over_local(&self) -> bool {
         self.policy_mode.is_some_and(|m| m != self.local_mode)
+    }
+
+    /// A policy locks some setting to a value other than the local one (EP-POL-1 has something to judge).
+    pub fn policy_over_local(&self) -> bool {
+        self.mode_enforced_over_local()
+            || self.proxy_policy_over_local()
+            || self.policy_public_dns.is_some_and(|p| p != self.public_dns_local)
+    }
+
+    /// A policy locks "use KSN proxy" or "use KSN servers when the proxy is unavailable" against the local one.
+    pub fn proxy_policy_over_local(&self) -> bool {
+        self.policy_use_proxy.is_some_and(|p| p != self.use_proxy_local)
+            || self.policy_direct.is_some_and(|p| p != self.direct_local)
     }
 
     pub fn uses_proxy(&self) -> Option<&str> {
@@ -312,6 +328,28 @@ impl EndpointModel {
             if !timelines.contains_key(exchange.peer) {
                 continue;
             }
+            // A broken client's request beside the endpoint is not the agent's: its answer changes nothing.
+            let by_broken_client = raw.iter().any(|(h, from, to)| {
+                h == exchange.peer && *from <= exchange.received && exchange.received <= *to
+            });
+            if by_broken_client {
+                continue;
+            }
+            // Only an answer that reached the endpoint changes it: one lost on the way back (loss, a cut) never
+            // did. It arrived when the endpoint got an answer of that status within its own timeout.
+            let Some(arrived) = run.events.iter().find_map(|e| match &e.what {
+                SimEventKind::ClientAnswer { host, status, .. }
+                    if host == exchange.peer
+                        && *status == answer.status
+                        && e.at >= answer.at
+                        && e.at <= answer.at + ANSWER_ARRIVES =>
+                {
+                    Some(e.at)
+                }
+                _ => None,
+            }) else {
+                continue;
+            };
             let private_path = run.ksn_behind(exchange.server) == Some(KsnKind::Private);
             let apply: Box<dyn Fn(&mut EndpointState)> =
                 if answer.seen.error.as_deref() == Some("license_not_registered") && private_path {
@@ -334,7 +372,7 @@ impl EndpointModel {
                 };
             changes.push(Change {
                 at: answer.at,
-                until: answer.at + IN_FLIGHT,
+                until: arrived + IN_FLIGHT,
                 order: changes.len(),
                 host: exchange.peer.to_owned(),
                 cause: format!(
@@ -398,6 +436,11 @@ impl EndpointModel {
         self.raw
             .iter()
             .any(|(h, from, to)| h == host && *from <= at && at <= *to)
+    }
+
+    /// Some endpoint was, at some moment, in a state `state` describes.
+    pub fn ever(&self, state: impl Fn(&EndpointState) -> bool) -> bool {
+        self.timelines.values().flatten().any(|entry| state(&entry.state))
     }
 
     pub fn follows(&self, host: &str) -> bool {
