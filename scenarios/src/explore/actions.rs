@@ -124,6 +124,18 @@ pub enum Action {
     ClockForward {
         days: u8,
     },
+    /// A broken client beside an endpoint sends its proxy what no agent sends, or the largest request the
+    /// contract allows (PX-ERR-2 and the limits of the contract).
+    Broken {
+        endpoint: u8,
+        kind: u8,
+    },
+    /// The Private KSN's database rates a file, in its local layer or its global one (SRV-PRIV-1).
+    Rate {
+        file: u8,
+        local: bool,
+        verdict: u8,
+    },
 }
 
 /// A link between two hosts of the world.
@@ -185,6 +197,7 @@ pub fn fault_kind(action: &Action) -> Option<&'static str> {
         },
         Action::NextDay | Action::ClockForward { .. } => "clock jump",
         Action::Withdraw { .. } => "withdrawal",
+        Action::Broken { .. } => "hostile client",
         Action::ChangeLicense { .. } | Action::Provider { .. } | Action::DisablePrivateKsn { .. } => {
             "license change"
         }
@@ -277,6 +290,9 @@ impl Action {
                 .prop_map(|(private, fault)| Self::Server { private, fault }),
             1 => Just(Self::NextDay),
             1 => (1u8..=40).prop_map(|days| Self::ClockForward { days }),
+            1 => (endpoint(), 0u8..4).prop_map(|(endpoint, kind)| Self::Broken { endpoint, kind }),
+            1 => (0u8..4, any::<bool>(), 0u8..4)
+                .prop_map(|(file, local, verdict)| Self::Rate { file, local, verdict }),
         ]
         .boxed()
     }
@@ -318,6 +334,9 @@ impl Action {
             NextDay => 28,
             ClockForward { .. } => 29,
             PolicyProxy { .. } => 30,
+            Broken { .. } => 31,
+            // Only 32 bits: the Private KSN's own settings share one with the provider's.
+            Rate { .. } => 13,
         }
     }
 
@@ -341,6 +360,7 @@ impl Action {
             | PolicyMode { endpoint, .. }
             | PolicyPublicDns { endpoint, .. }
             | PolicyProxy { endpoint, .. }
+            | Broken { endpoint, .. }
             | Task { endpoint, .. }
             | UseProxy { endpoint, .. } => Some(endpoint),
             Cut { link, .. } | Reconnect { link, .. } | Loss { link, .. } | Latency { link, .. } => {

@@ -275,6 +275,32 @@ impl Model<'_> {
                     if allow { "allows" } else { "forbids" }
                 )
             }
+            Broken { endpoint, kind } => {
+                let i = self.endpoint(endpoint)?;
+                let proxy = self.hosts.endpoints[i].behind.clone()?;
+                let request = match kind % 4 {
+                    0 => "GET \"/v1/reputation/file/not-a-hash\"",
+                    1 => "POST \"/v1/reputation/batch\" with 101 objects",
+                    2 => "POST \"/v1/statistics\" with 2000000 bytes",
+                    _ => "POST \"/v1/reputation/batch\" with 100 objects",
+                };
+                format!(
+                    "a broken client on {} sends {request} to {}",
+                    self.name(i),
+                    quoted(&proxy)
+                )
+            }
+            Rate { file, local, verdict } => {
+                if !self.hosts.private_ksn {
+                    return None;
+                }
+                let verdict = ["trusted", "riskware", "untrusted", "unknown"][usize::from(verdict) % 4];
+                format!(
+                    "the Private KSN's {} database rates the file \"{}\" {verdict}",
+                    if local { "local" } else { "global" },
+                    FILES[usize::from(file) % FILES.len()]
+                )
+            }
             PolicyProxy {
                 endpoint,
                 direct,

@@ -51,6 +51,19 @@ pub struct WorldShape {
     pub ttl_seconds: Option<u32>,
     /// How long the Global proxy may serve a stale verdict, in seconds.
     pub stale_grace_seconds: Option<u32>,
+    /// How many verdicts the Global distribution point keeps (`None`: its default), small enough for the
+    /// least recently used to be evicted within a schedule (PX-CACHE-7).
+    pub cache_capacity: Option<u8>,
+    /// The Global distribution point's upstream name resolves to a server it must not trust (PX-TLS-1).
+    pub untrusted_upstream: Option<Untrusted>,
+}
+
+/// A server a proxy must not trust: the rogue (the right name, a CA nobody trusts) or the impostor (the
+/// trusted CA, another name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Untrusted {
+    Rogue,
+    Impostor,
 }
 
 /// The Global KSN's proxies: none, a distribution point, or a distribution point chained to the
@@ -89,20 +102,42 @@ impl WorldShape {
             Just(ProxyShape::DistributionPoint),
             Just(ProxyShape::Chained),
         ];
-        let ttl = prop_oneof![Just(None), (1u32..=600).prop_map(Some)];
+        // Mostly ttls a schedule outlives, so that expiry, refetch and stale answers are reached.
+        let ttl = prop_oneof![1 => Just(None), 2 => (1u32..=120).prop_map(Some), 1 => (121u32..=600).prop_map(Some)];
         let grace = prop_oneof![Just(None), (1u32..=600).prop_map(Some)];
+        let capacity = prop_oneof![3 => Just(None), 1 => (1u8..=4).prop_map(Some)];
+        let untrusted = prop_oneof![
+            18 => Just(None),
+            1 => Just(Some(Untrusted::Rogue)),
+            1 => Just(Some(Untrusted::Impostor)),
+        ];
         (
             proxies,
             proptest::collection::vec(EndpointShape::strategy(), 1..=max_endpoints.max(1)),
             ttl,
             grace,
+            capacity,
+            untrusted,
         )
-            .prop_map(|(proxies, endpoints, ttl_seconds, stale_grace_seconds)| Self {
-                proxies,
-                endpoints,
-                ttl_seconds,
-                stale_grace_seconds,
-            })
+            .prop_map(
+                |(
+                    proxies,
+                    endpoints,
+                    ttl_seconds,
+                    stale_grace_seconds,
+                    cache_capacity,
+                    untrusted_upstream,
+                )| {
+                    Self {
+                        proxies,
+                        endpoints,
+                        ttl_seconds,
+                        stale_grace_seconds,
+                        cache_capacity,
+                        untrusted_upstream,
+                    }
+                },
+            )
             .boxed()
     }
 
@@ -125,6 +160,8 @@ impl WorldShape {
         });
         vary(&|w| w.ttl_seconds = None);
         vary(&|w| w.stale_grace_seconds = None);
+        vary(&|w| w.cache_capacity = None);
+        vary(&|w| w.untrusted_upstream = None);
         for i in 0..self.endpoints.len() {
             vary(&|w| w.endpoints[i].mode = "extended");
             vary(&|w| w.endpoints[i].behind_proxy = false);
@@ -219,6 +256,26 @@ impl WorldShape {
         ) {
             steps.push(format!(
                 "the KSN proxy \"{GLOBAL_DP}\" serves stale verdicts for {grace} seconds"
+            ));
+        }
+        let global_dp = hosts.proxies.iter().any(|p| p.name == GLOBAL_DP);
+        if let (Some(capacity), true) = (self.cache_capacity, global_dp) {
+            steps.push(format!(
+                "the KSN proxy \"{GLOBAL_DP}\" keeps at most {capacity} verdicts"
+            ));
+        }
+        // Only a distribution point straight to its KSN server: in a chain its upstream is a proxy.
+        if let (Some(untrusted), true, false) = (
+            self.untrusted_upstream,
+            global_dp,
+            self.proxies == ProxyShape::Chained,
+        ) {
+            let server = match untrusted {
+                Untrusted::Rogue => "rogue server",
+                Untrusted::Impostor => "impostor",
+            };
+            steps.push(format!(
+                "the name of the Global KSN resolves to the {server} for \"{GLOBAL_DP}\""
             ));
         }
         for (shape, host) in self.endpoints.iter().zip(&hosts.endpoints) {
@@ -329,6 +386,8 @@ mod tests {
             ],
             ttl_seconds: None,
             stale_grace_seconds: None,
+            cache_capacity: None,
+            untrusted_upstream: None,
         };
         let hosts = shape.hosts();
         let proxies: Vec<&str> = hosts.proxies.iter().map(|p| p.name.as_str()).collect();
@@ -351,6 +410,8 @@ mod tests {
             endpoints: vec![endpoint(false, true)],
             ttl_seconds: Some(60),
             stale_grace_seconds: Some(30),
+            cache_capacity: None,
+            untrusted_upstream: None,
         };
         assert!(shape.hosts().proxies.is_empty());
         let steps = shape.given_steps();

@@ -38,6 +38,13 @@ impl Judge for EndpointTraffic {
     }
 
     fn judge(&self, run: &Observed, model: &EndpointModel, _facts: &WorldFacts, findings: &mut Findings) {
+        // Clauses about states no request may leave in: reached when some endpoint was in such a state.
+        if model.ever(|s| s.withdrawn_lookups || s.withdrawn_statistics) {
+            findings.exercised("EP-STMT-3/nothing-withdrawn-leaves");
+        }
+        if model.ever(EndpointState::policy_over_local) {
+            findings.exercised("EP-POL-1/enforced-overrides-local");
+        }
         for exchange in &run.exchanges {
             if !model.follows(exchange.peer) || model.in_raw(exchange.peer, exchange.received) {
                 continue;
@@ -222,10 +229,8 @@ fn judge_request(run: &Observed, model: &EndpointModel, exchange: &Exchange, fin
     if direct && !allows(&|s| s.uses_proxy().is_none() || s.direct_when_proxy_down()) {
         let state = &entry.state;
         let proxy = state.uses_proxy().unwrap_or("?");
-        // A policy that locked either proxy setting against the local one is what was broken.
-        let policy_over_local = state.policy_use_proxy.is_some_and(|p| p != state.use_proxy_local)
-            || state.policy_direct.is_some_and(|p| p != state.direct_local);
-        let (clause, by) = if policy_over_local {
+        // A policy that locked a setting against the local one is what was broken.
+        let (clause, by) = if state.proxy_policy_over_local() {
             (
                 "EP-POL-1/enforced-overrides-local",
                 "a policy that overrides the local settings",
