@@ -79,3 +79,17 @@ Feature: Using the KSN proxy from an endpoint
     And "bank" sends its queued statistics
     Then the Private KSN counted 2 statistics records from "bank"
     And the Global KSN received nothing from "bank"
+
+  @EP-RATE-1 @PX-FWD-1
+  Scenario: A 429 reaches the endpoint through the proxy with its Retry-After, and the endpoint honours it
+    When the Global KSN rate-limits clients for 120 seconds
+    And "ep1" looks up the file "a.exe"
+    Then the lookup of "ep1" fails with "rate_limited"
+    And "ep1" reports "Extended, enabled with restrictions"
+    When the Global KSN recovers
+    And 90 seconds pass
+    And "ep1" looks up the file "b.exe"
+    Then "ep1" refuses the lookup itself
+    When 40 seconds pass
+    And "ep1" looks up the file "b.exe"
+    Then "ep1" gets an answer

@@ -194,7 +194,7 @@ fn relayed(
         let acknowledged = upstream.iter().any(|u| {
             u.request.idempotency_key == exchange.request.idempotency_key
                 && u.succeeded()
-                && u.answer.is_some_and(|a| a.at <= answer.at && a.seen.contract)
+                && u.answer.is_some_and(|a| a.at <= answer.at && a.contract)
         });
         if (200..300).contains(&answer.status) && !acknowledged {
             let message = format!(
@@ -219,13 +219,32 @@ fn relayed(
             let upstream_said = format!("{} answered {} at {}", u.server, up.status, at_ms(up.at));
             // An answer that breaks the contract may be relayed or turned into a 502 (PX-ERR-3, the SHOULD the
             // catalogue adds with issue 23; its clause comes with that row).
-            if !up.seen.contract || up.status >= 500 {
+            if !up.contract || up.status >= 500 {
                 return;
             }
             findings.exercised("PX-FWD-1/relays");
             let healthy = !run.any_disturbance_until(answer.at);
             if answer.status != up.status && (answer.status < 500 || healthy) {
                 let message = format!("{what}, where {upstream_said}: it must return the upstream's status");
+                findings.violated(run, "PX-FWD-1/relays", index, message);
+                return;
+            }
+            // What a 429 tells the client (how long to hold back) travels with it: a relayed 429 without its
+            // Retry-After, or with a shorter one, makes every endpoint behind the proxy call too soon (EP-RATE-1).
+            // A longer one only holds them back longer.
+            if let Some(wait) = up.seen.retry_after
+                && answer.status == up.status
+                && answer.seen.retry_after.is_none_or(|relayed| relayed < wait)
+            {
+                let message = format!(
+                    "{what} with Retry-After {}, where {upstream_said} with Retry-After {} s: it must return the \
+                     upstream's Retry-After",
+                    answer
+                        .seen
+                        .retry_after
+                        .map_or("(none)".into(), |s| format!("{s} s")),
+                    up.seen.retry_after.unwrap_or_default()
+                );
                 findings.violated(run, "PX-FWD-1/relays", index, message);
                 return;
             }
