@@ -99,6 +99,14 @@ Feature: Private KSN, tenants and license keys
     Then the lookup of "shop" fails with "license_not_registered"
     And "kpsn-dp" answered "shop" from its cache 0 times
 
+  @PX-CACHE-4 @PX-CACHE-6
+  Scenario: Two tenants asking for the same object at the same time each get their own answer
+    Given an endpoint "shop" in extended mode behind "kpsn-dp" using Private KSN with license "LICENSE-X"
+    And "shop" has accepted KSN Statement version 1
+    When "bank", "shop" look up the file "payroll.xlsx" at the same time
+    Then "bank" gets an answer
+    And the lookup of "shop" fails with "license_not_registered"
+
   @PX-AUTH-1
   Scenario: The proxy passes the license and KSN headers upstream unchanged
     When "bank" looks up the file "payroll.xlsx"

@@ -25,6 +25,12 @@ pub enum Action {
         first: u8,
         count: u8,
     },
+    /// Several endpoints look up one file at the same time (coalescing, tenants side by side).
+    Together {
+        first: u8,
+        count: u8,
+        file: u8,
+    },
     Detect {
         endpoint: u8,
         threats: u8,
@@ -170,6 +176,7 @@ pub enum ServerFault {
     Recovers,
     Unavailable,
     Garbage,
+    WrongObject,
     ClosesMidAnswer,
     StopsAnswering,
     RateLimits { seconds: u8 },
@@ -258,6 +265,7 @@ impl Action {
             1 => (endpoint(), 0u8..3).prop_map(|(endpoint, site)| Self::LookupUrl { endpoint, site }),
             3 => (endpoint(), 0u8..4, 2u8..=5)
                 .prop_map(|(endpoint, first, count)| Self::Batch { endpoint, first, count }),
+            2 => (0u8..4, 2u8..=3, 0u8..4).prop_map(|(first, count, file)| Self::Together { first, count, file }),
             4 => (endpoint(), 1u8..=5).prop_map(|(endpoint, threats)| Self::Detect { endpoint, threats }),
             3 => endpoint().prop_map(|endpoint| Self::SendQueued { endpoint }),
             1 => endpoint().prop_map(|endpoint| Self::CheckLicense { endpoint }),
@@ -306,7 +314,8 @@ impl Action {
             Pass { .. } => 0,
             Lookup { .. } => 1,
             LookupUrl { .. } => 2,
-            Batch { .. } => 3,
+            // Several lookups at once are lookups in batch's company.
+            Batch { .. } | Together { .. } => 3,
             Detect { .. } => 4,
             SendQueued { .. } => 5,
             CheckLicense { .. } => 6,
@@ -421,6 +430,7 @@ impl ServerFault {
             2 => Just(Self::Recovers),
             1 => Just(Self::Unavailable),
             1 => Just(Self::Garbage),
+            1 => Just(Self::WrongObject),
             1 => Just(Self::ClosesMidAnswer),
             1 => Just(Self::StopsAnswering),
             2 => (1u8..=120).prop_map(|seconds| Self::RateLimits { seconds }),

@@ -185,6 +185,21 @@ impl Model<'_> {
                     .collect();
                 format!("{e} looks up the files {} in one batch", files.join(", "))
             }
+            Together { first, count, file } => {
+                let n = self.hosts.endpoints.len();
+                if n < 2 {
+                    return None;
+                }
+                let count = usize::from(count).clamp(2, n);
+                let names: Vec<String> = (0..count)
+                    .map(|k| self.name((usize::from(first) + k) % n))
+                    .collect();
+                format!(
+                    "{} look up the file \"{}\" at the same time",
+                    names.join(", "),
+                    FILES[usize::from(file) % FILES.len()]
+                )
+            }
             Detect { endpoint, threats } => {
                 let e = self.name(self.endpoint(endpoint)?);
                 let s = if threats == 1 { "" } else { "s" };
@@ -400,6 +415,7 @@ impl Model<'_> {
                     ServerFault::Recovers => format!("{server} recovers"),
                     ServerFault::Unavailable => format!("{server} becomes unavailable"),
                     ServerFault::Garbage => format!("{server} answers garbage"),
+                    ServerFault::WrongObject => format!("{server} answers with verdicts for other objects"),
                     ServerFault::ClosesMidAnswer => format!("{server} closes connections mid-answer"),
                     ServerFault::StopsAnswering => format!("{server} stops answering"),
                     ServerFault::RateLimits { seconds } => {

@@ -141,7 +141,7 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
                         in_flight.remove(&key);
                     }
                 }
-                if a.status != 200 || !a.seen.contract {
+                if a.status != 200 || !a.contract {
                     continue;
                 }
                 // Fetched, but held only once the proxy shows it has it: it passed the verdict on to a client
@@ -215,7 +215,7 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
                 if a.status != 200 {
                     continue;
                 }
-                if !a.seen.contract {
+                if !a.contract {
                     let asked = sent.iter().any(|u| {
                         u.request.tenant == c.request.tenant
                             && u.request.objects.iter().any(|o| c.request.objects.contains(o))
@@ -246,10 +246,7 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
                                 && u.request.objects.contains(o)
                                 && u.received <= a.at
                                 && u.answer.is_some_and(|ua| {
-                                    ua.at >= c.received
-                                        && ua.at <= a.at
-                                        && ua.status == 200
-                                        && ua.seen.contract
+                                    ua.at >= c.received && ua.at <= a.at && ua.status == 200 && ua.contract
                                 })
                         })
                 };
@@ -263,7 +260,7 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
                     .collect();
                 reached(proxy, c, &a.seen.verdicts, &held, &sent, findings);
                 for (v, _) in a.seen.verdicts.iter().zip(&local).filter(|(_, local)| **local) {
-                    judge_local_answer(run, name, proxy, c, v, &held, may_evict, findings);
+                    judge_local_answer(run, name, proxy, c, v, &held, &sent, may_evict, findings);
                 }
                 seq += 1;
                 for (v, local) in a.seen.verdicts.iter().zip(local) {
@@ -307,7 +304,7 @@ fn reached(
         let garbage_before = sent.iter().any(|u| {
             u.request.objects.contains(&v.object)
                 && u.answer
-                    .is_some_and(|ua| ua.at < c.received && ua.status == 200 && !ua.seen.contract)
+                    .is_some_and(|ua| ua.at < c.received && ua.status == 200 && !ua.contract)
         });
         if garbage_before {
             findings.exercised("PX-CACHE-3/no-cached-garbage");
@@ -323,6 +320,7 @@ fn judge_local_answer(
     c: &Exchange,
     v: &crate::trace::VerdictSeen,
     held: &BTreeMap<Key, Held>,
+    sent: &[&Exchange],
     may_evict: bool,
     findings: &mut Findings,
 ) {
@@ -343,12 +341,19 @@ fn judge_local_answer(
     );
     let key = (c.request.tenant.clone(), v.object.clone());
     let Some(h) = held.get(&key) else {
+        // Held for another tenant, or being fetched for one while this client waited (a shared fetch).
         let other_tenant = held
             .iter()
-            .any(|((t, o), _)| o == &v.object && t != &c.request.tenant);
+            .any(|((t, o), _)| o == &v.object && t != &c.request.tenant)
+            || sent.iter().any(|u| {
+                u.request.tenant != c.request.tenant
+                    && u.request.objects.contains(&v.object)
+                    && u.received <= a.at
+                    && u.answer.is_some_and(|ua| ua.at >= c.received)
+            });
         if other_tenant {
             findings.exercised("PX-CACHE-4/no-answer-from-another-tenant-entry");
-            let message = format!("{what}: it holds that object only for another tenant");
+            let message = format!("{what}: it holds or fetched that object only for another tenant");
             findings.violated(
                 run,
                 "PX-CACHE-4/no-answer-from-another-tenant-entry",
