@@ -35,14 +35,22 @@ Feature: KSN proxy caching
     And the Global KSN received 2 reputation requests for the file "invoice.exe"
 
   @PX-CACHE-3
-  Scenario: An error answer is never cached
-    When the Global KSN becomes unavailable
+  Scenario Outline: An answer that is not a verdict for the object asked is never cached
+    When the Global KSN <answers>
     And "ep1" looks up the file "invoice.exe"
-    Then the lookup of "ep1" fails with "unavailable"
+    Then the lookup of "ep1" fails
     When the Global KSN recovers
     And "ep2" looks up the file "invoice.exe"
     Then "ep2" gets an answer
     And "dp1" answered "ep2" from upstream
+
+    Examples:
+      | answers                                 |
+      | becomes unavailable                     |
+      | rate-limits clients for 60 seconds      |
+      | answers garbage                         |
+      | answers with verdicts for other objects |
+      | closes connections mid-answer           |
 
   @PX-CACHE-5
   Scenario: A batch is answered partly from cache and only the misses go upstream

@@ -29,6 +29,9 @@ pub struct Answered<'a> {
     /// `KSN-Cache` (hit, miss, stale).
     pub cache: Option<&'a str>,
     pub seen: &'a AnswerSeen,
+    /// The answer is what the contract says it carries: its body reads as the contract's (see
+    /// [`AnswerSeen::contract`]), and a lookup's verdicts name only objects the request asked for.
+    pub contract: bool,
 }
 
 impl Exchange<'_> {
@@ -123,12 +126,16 @@ impl<'a> Observed<'a> {
                         continue;
                     }
                     if let Some(i) = open.remove(&key) {
+                        let asked = &exchanges[i].request.objects;
+                        let contract =
+                            seen.contract && seen.verdicts.iter().all(|v| asked.contains(&v.object));
                         exchanges[i].answer = Some(Answered {
                             index,
                             at: event.at,
                             status: *status,
                             cache: cache.as_deref(),
                             seen,
+                            contract,
                         });
                     }
                 }

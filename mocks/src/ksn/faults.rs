@@ -10,8 +10,8 @@ use std::time::Duration;
 pub const HANG_BOUND: Duration = Duration::from_secs(3600);
 
 /// One fault, as the control API takes it: `{"kind":"delay","ms":500}`, `{"kind":"unavailable"}`,
-/// `{"kind":"rate_limited","retry_after":30}`, `{"kind":"garbage"}`, `{"kind":"close_mid_answer"}`,
-/// `{"kind":"hang"}`.
+/// `{"kind":"rate_limited","retry_after":30}`, `{"kind":"garbage"}`, `{"kind":"wrong_object"}`,
+/// `{"kind":"close_mid_answer"}`, `{"kind":"hang"}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Fault {
@@ -23,6 +23,10 @@ pub enum Fault {
     RateLimited { retry_after: u64 },
     /// 200 with a body that is not JSON.
     Garbage,
+    /// 200 with a well-formed reputation for another object than the one asked (for a batch, the first
+    /// result names another object): an answer that breaks the contract in a way only a reader of the body
+    /// sees (PX-CACHE-3, PX-ERR-3). Other calls are answered normally.
+    WrongObject,
     /// Do the work (state changes included), then break the answer off halfway and close the connection.
     CloseMidAnswer,
     /// Answer nothing for [`HANG_BOUND`].
@@ -36,6 +40,7 @@ impl fmt::Display for Fault {
             Self::Unavailable => f.write_str("unavailable"),
             Self::RateLimited { retry_after } => write!(f, "rate limited, retry after {retry_after} s"),
             Self::Garbage => f.write_str("garbage"),
+            Self::WrongObject => f.write_str("verdicts for other objects"),
             Self::CloseMidAnswer => f.write_str("close mid-answer"),
             Self::Hang => f.write_str("hang"),
         }
@@ -62,6 +67,7 @@ mod tests {
             Fault::RateLimited { retry_after: 30 }
         );
         assert_eq!(read(r#"{"kind":"garbage"}"#).unwrap(), Fault::Garbage);
+        assert_eq!(read(r#"{"kind":"wrong_object"}"#).unwrap(), Fault::WrongObject);
         assert_eq!(
             read(r#"{"kind":"close_mid_answer"}"#).unwrap(),
             Fault::CloseMidAnswer
@@ -82,6 +88,7 @@ mod tests {
             Fault::Unavailable,
             Fault::RateLimited { retry_after: 30 },
             Fault::Garbage,
+            Fault::WrongObject,
             Fault::CloseMidAnswer,
             Fault::Hang,
         ]
@@ -93,6 +100,7 @@ mod tests {
                 "unavailable",
                 "rate limited, retry after 30 s",
                 "garbage",
+                "verdicts for other objects",
                 "close mid-answer",
                 "hang",
             ]

@@ -369,6 +369,13 @@ impl MockKsn {
             )
             .with_header(header::RETRY_AFTER, retry_after.to_string()),
             Some(Fault::Garbage) => json_answer(200, GARBAGE_BODY),
+            Some(Fault::WrongObject) => {
+                let mut answer = self.answer(request);
+                if answer.status.as_u16() == 200 && request.path.starts_with("/v1/reputation/") {
+                    answer.body = another_object(&answer.body).into();
+                }
+                answer
+            }
             Some(Fault::CloseMidAnswer) => {
                 let mut answer = self.answer(request);
                 answer.cut_after = Some(answer.body.len() / 2);
@@ -386,6 +393,28 @@ impl MockKsn {
     fn answer(&self, request: &IncomingRequest) -> Answer {
         api::answer(&mut self.state(), self.kind(), request)
     }
+}
+
+/// The reputation body `body` with its object (a batch: its first result's object) replaced by another one:
+/// a file hash reversed, a URL with `#other` appended. A body that is not a reputation is left as it is.
+fn another_object(body: &[u8]) -> Vec<u8> {
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return body.to_vec();
+    };
+    let reputation = match json.get_mut("results").and_then(|r| r.as_array_mut()) {
+        Some(results) => results.first_mut(),
+        None => Some(&mut json),
+    };
+    if let Some(object) = reputation.and_then(|r| r.get_mut("object")) {
+        if let Some(file) = object.get_mut("file") {
+            let other: String = file.as_str().unwrap_or_default().chars().rev().collect();
+            *file = serde_json::Value::String(other);
+        } else if let Some(url) = object.get_mut("url") {
+            let other = format!("{}#other", url.as_str().unwrap_or_default());
+            *url = serde_json::Value::String(other);
+        }
+    }
+    serde_json::to_vec(&json).unwrap_or_else(|_| body.to_vec())
 }
 
 /// The mock as an HTTP handler: `/_mock/` is the control API, everything else the KSN API.

@@ -562,6 +562,19 @@ async fn fault_garbage_answers_200_with_a_body_that_is_not_the_contract() {
 }
 
 #[tokio::test]
+async fn fault_wrong_object_answers_a_well_formed_verdict_for_another_object() {
+    let server = Server::start(KsnType::Global).await;
+    server.mock.set_fault(Some(Fault::WrongObject));
+    let answer = server.send(lookup(&file(1))).await;
+    assert_eq!(answer.status, 200);
+    let reputation = Reputation::from_json(&answer.body).expect("a well-formed reputation");
+    assert_ne!(reputation.object, file(1), "it names another object");
+    server.mock.set_fault(None);
+    let answer = server.send(lookup(&file(1))).await;
+    assert_eq!(Reputation::from_json(&answer.body).unwrap().object, file(1));
+}
+
+#[tokio::test]
 async fn fault_close_mid_answer_breaks_the_answer_off_after_doing_the_work() {
     let server = Server::start(KsnType::Global).await;
     server.mock.set_fault(Some(Fault::CloseMidAnswer));
@@ -652,6 +665,7 @@ async fn faults_never_apply_to_the_control_api() {
     for fault in [
         Fault::Unavailable,
         Fault::Garbage,
+        Fault::WrongObject,
         Fault::CloseMidAnswer,
         Fault::Hang,
         Fault::RateLimited { retry_after: 1 },

@@ -110,7 +110,7 @@ async fn comes_back(world: &mut KsnWorld, host: String) -> Result<(), String> {
 }
 
 #[when(
-    regex = r"^the (Global|Private) KSN (becomes unavailable|answers garbage|closes connections mid-answer|stops answering|rate-limits clients for (\d+) seconds|recovers)$"
+    regex = r"^the (Global|Private) KSN (becomes unavailable|answers garbage|answers with verdicts for other objects|closes connections mid-answer|stops answering|rate-limits clients for (\d+) seconds|recovers)$"
 )]
 async fn server_fault(
     world: &mut KsnWorld,
@@ -122,6 +122,7 @@ async fn server_fault(
     let fault = match what.as_str() {
         "becomes unavailable" => Some(ServerFault::Unavailable),
         "answers garbage" => Some(ServerFault::Garbage),
+        "answers with verdicts for other objects" => Some(ServerFault::WrongObject),
         "closes connections mid-answer" => Some(ServerFault::CloseMidAnswer),
         "stops answering" => Some(ServerFault::Hang),
         "recovers" => None,
