@@ -62,8 +62,20 @@ pub fn uncovered(covered: &BTreeMap<String, Vec<String>>) -> Vec<String> {
         .collect()
 }
 
-/// The `features/COVERAGE.md` table.
-pub fn render(covered: &BTreeMap<String, Vec<String>>) -> String {
+/// Per clause, the scenarios (item ids) whose run gave it something to judge, from a suite run's outcome.
+pub fn clause_reach(outcome: &crate::suite::SuiteOutcome) -> BTreeMap<String, Vec<String>> {
+    let mut reach: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (item, clauses) in &outcome.clauses {
+        for clause in clauses {
+            reach.entry(clause.clone()).or_default().push(item.clone());
+        }
+    }
+    reach
+}
+
+/// The `features/COVERAGE.md` table: the scenarios tagged with each requirement, and per clause its judge,
+/// its bound and the scenarios that reach it (`reach`, from [`clause_reach`]).
+pub fn render(covered: &BTreeMap<String, Vec<String>>, reach: &BTreeMap<String, Vec<String>>) -> String {
     let mut out = String::from(
         "# Requirement coverage\n\nGenerated from the features' tags by `cargo test -p ksnsim-scenarios --test coverage` \
          (set `KSNSIM_UPDATE_COVERAGE=1` to rewrite it). Do not edit by hand.\n\n\
@@ -84,9 +96,11 @@ pub fn render(covered: &BTreeMap<String, Vec<String>>) -> String {
     }
     out.push_str(
         "\n## Clauses and their judges\n\nThe executable specification (`features/clauses.toml`, \
-         `harness/src/spec/`): every clause of every requirement, the judge that decides it on every run, and its \
-         bound. A clause without a judge is shown as **none** and fails `cargo test -p ksnsim-harness`.\n\n\
-         | clause | kind | judge | bound | what it says |\n|---|---|---|---|---|\n",
+         `harness/src/spec/`): every clause of every requirement, the judge that decides it on every run, its \
+         bound, and the scenarios of the suite (seed 1) whose run gave it something to judge. A clause without a \
+         judge is shown as **none** and fails `cargo test -p ksnsim-harness`; one no scenario reaches is shown as \
+         **gap**. How many explore runs reach each clause is in the summary of every `ksnsim explore` run.\n\n\
+         | clause | kind | judge | bound | scenarios reaching it | what it says |\n|---|---|---|---|---|---|\n",
     );
     for clause in ksnsim_harness::spec::all_clauses() {
         let kind = match clause.kind {
@@ -94,11 +108,17 @@ pub fn render(covered: &BTreeMap<String, Vec<String>>) -> String {
             ksnsim_harness::spec::ClauseKind::Liveness => "liveness",
         };
         let judge = ksnsim_harness::spec::judge_of(clause.id).unwrap_or_else(|| "**none**".into());
+        let reached = match reach.get(clause.id).map(Vec::as_slice) {
+            None | Some([]) => "**gap**".to_owned(),
+            Some([only]) => only.clone(),
+            Some([first, rest @ ..]) => format!("{} (first: {first})", rest.len() + 1),
+        };
         let _ = writeln!(
             out,
-            "| {} | {kind} | {judge} | {} | {} |",
+            "| {} | {kind} | {judge} | {} | {} | {} |",
             clause.id,
             clause.bound.unwrap_or("").replace('|', "\\|"),
+            reached.replace('|', "\\|"),
             clause.text.replace('|', "\\|")
         );
     }

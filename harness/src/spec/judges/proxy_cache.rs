@@ -212,6 +212,7 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
                 for o in &c.request.objects {
                     in_flight.remove(&(c.request.tenant.clone(), o.clone()));
                 }
+                reached(proxy, c, &held, &sent, findings);
                 if a.status != 200 {
                     continue;
                 }
@@ -258,7 +259,6 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
                     .iter()
                     .map(|v| !went_upstream(&v.object))
                     .collect();
-                reached(proxy, c, &a.seen.verdicts, &held, &sent, findings);
                 for (v, _) in a.seen.verdicts.iter().zip(&local).filter(|(_, local)| **local) {
                     judge_local_answer(run, name, proxy, c, v, &held, &sent, may_evict, findings);
                 }
@@ -287,22 +287,21 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
 fn reached(
     proxy: &ProxyFacts,
     c: &Exchange,
-    verdicts: &[crate::trace::VerdictSeen],
     held: &BTreeMap<Key, Held>,
     sent: &[&Exchange],
     findings: &mut Findings,
 ) {
-    for v in verdicts {
-        let key = (c.request.tenant.clone(), v.object.clone());
+    for object in &c.request.objects {
+        let key = (c.request.tenant.clone(), object.clone());
         if !proxy.stale_grace.is_zero() && held.get(&key).is_some_and(|h| h.expires() <= c.received) {
             findings.exercised("PX-STALE-1/within-grace");
             findings.exercised("PX-STALE-1/only-for-outages");
         }
-        if held.keys().any(|(t, o)| *o == v.object && *t != c.request.tenant) {
+        if held.keys().any(|(t, o)| o == object && *t != c.request.tenant) {
             findings.exercised("PX-CACHE-4/no-answer-from-another-tenant-entry");
         }
         let garbage_before = sent.iter().any(|u| {
-            u.request.objects.contains(&v.object)
+            u.request.objects.contains(object)
                 && u.answer
                     .is_some_and(|ua| ua.at < c.received && ua.status == 200 && !ua.contract)
         });

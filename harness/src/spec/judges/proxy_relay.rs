@@ -214,6 +214,20 @@ fn relayed(
         }
     }
 
+    // PX-CACHE-3 is reached when the proxy answers a lookup after its upstream gave an error for the object.
+    let error_given_before = exchange.is_lookup()
+        && sent.iter().any(|u| {
+            u.is_lookup()
+                && u.request
+                    .objects
+                    .iter()
+                    .any(|o| exchange.request.objects.contains(o))
+                && u.answer
+                    .is_some_and(|a| a.at < exchange.received && a.status >= 400)
+        });
+    if error_given_before {
+        findings.exercised("PX-CACHE-3/no-cached-errors");
+    }
     match last {
         Some((u, up)) if !stale => {
             let upstream_said = format!("{} answered {} at {}", u.server, up.status, at_ms(up.at));
@@ -265,20 +279,6 @@ fn relayed(
             // Nothing came back from upstream: a gateway error, or an answer from cache (judged by the cache
             // judge); never an error only an upstream gives.
             let asked = !serving_any_tenant(exchange, sent).is_empty();
-            // Reached when the proxy answers a lookup on its own after its upstream gave an error for the object.
-            let error_given_before = exchange.is_lookup()
-                && sent.iter().any(|u| {
-                    u.is_lookup()
-                        && u.request
-                            .objects
-                            .iter()
-                            .any(|o| exchange.request.objects.contains(o))
-                        && u.answer
-                            .is_some_and(|a| a.at < exchange.received && a.status >= 400)
-                });
-            if !asked && error_given_before {
-                findings.exercised("PX-CACHE-3/no-cached-errors");
-            }
             if !asked && [401, 403, 429, 503].contains(&answer.status) {
                 findings.exercised("PX-CACHE-3/no-cached-errors");
                 let message =
