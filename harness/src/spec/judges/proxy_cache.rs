@@ -185,8 +185,11 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
                         findings.violated(run, clause, Some(u.index), message);
                     }
                     if !batch {
+                        // A request the proxy has waited on for longer than its upstream timeout is one it gave
+                        // up on, whether or not it could tell its client (who may have left already).
                         if let Some(first) = in_flight.get(&key)
                             && first.request.statement == u.request.statement
+                            && u.received < first.received + proxy.timeout
                         {
                             let message = format!(
                                 "{name} asked {} for {o} at {} while its request for the same verdict, sent at {}, was \
