@@ -23,3 +23,15 @@ Feature: Regression: stopping and starting the task does not clear a license vio
     When "bank" accepts KSN Statement version 1
     And the KSN Usage task of "bank" is started
     Then the KSN Usage task of "bank" is "running"
+
+  @EP-LIC-2
+  Scenario: After a new acceptance and a restart of the task, KSN answers again
+    Given an endpoint "teller" in extended mode using Private KSN with license "LICENSE-A"
+    And "teller" has accepted KSN Statement version 1
+    When Private KSN is disabled on "teller"
+    And "teller" accepts KSN Statement version 1
+    And the KSN Usage task of "teller" is started
+    And 5 seconds pass
+    And "teller" looks up the file "ledger.xlsx"
+    Then "teller" gets an answer
+    And the KSN Usage task of "teller" is "running"
