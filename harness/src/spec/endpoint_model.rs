@@ -323,6 +323,13 @@ impl EndpointModel {
             });
         }
         // What servers said to an endpoint changes its task and restrictions (EP-LIC-1, EP-RATE-1).
+        // The answers each endpoint got, in time order: (when, status).
+        let mut got_answers: BTreeMap<&str, Vec<(Duration, u16)>> = BTreeMap::new();
+        for event in run.events {
+            if let SimEventKind::ClientAnswer { host, status, .. } = &event.what {
+                got_answers.entry(host).or_default().push((event.at, *status));
+            }
+        }
         for exchange in &run.exchanges {
             let Some(answer) = exchange.answer else { continue };
             if !timelines.contains_key(exchange.peer) {
@@ -337,17 +344,13 @@ impl EndpointModel {
             }
             // Only an answer that reached the endpoint changes it: one lost on the way back (loss, a cut) never
             // did. It arrived when the endpoint got an answer of that status within its own timeout.
-            let Some(arrived) = run.events.iter().find_map(|e| match &e.what {
-                SimEventKind::ClientAnswer { host, status, .. }
-                    if host == exchange.peer
-                        && *status == answer.status
-                        && e.at >= answer.at
-                        && e.at <= answer.at + ANSWER_ARRIVES =>
-                {
-                    Some(e.at)
-                }
-                _ => None,
-            }) else {
+            let got = got_answers.get(exchange.peer).map_or(&[][..], Vec::as_slice);
+            let first = got.partition_point(|(at, _)| *at < answer.at);
+            let Some(&(arrived, _)) = got[first..]
+                .iter()
+                .take_while(|(at, _)| *at <= answer.at + ANSWER_ARRIVES)
+                .find(|(_, status)| *status == answer.status)
+            else {
                 continue;
             };
             let private_path = run.ksn_behind(exchange.server) == Some(KsnKind::Private);
