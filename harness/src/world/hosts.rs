@@ -8,7 +8,7 @@ use ksnsim_reference::agent::{
 };
 use ksnsim_reference::http::{HttpClient, ServerOptions, ServerUrl, Shutdown, serve};
 use ksnsim_reference::protocol::{KsnType, LicenseKey, StatementVersion};
-use ksnsim_reference::proxy::{KsnProxy, ProxyConfig};
+use ksnsim_reference::proxy::{KsnProxy, ProxyConfig, ProxyConfigFile};
 use ksnsim_reference::rng::SharedRng;
 use ksnsim_reference::tls;
 use sha2::{Digest, Sha256};
@@ -178,16 +178,15 @@ pub(super) fn build(topology: &Topology, seed: u64, epoch: SystemTime) -> Result
         }
         .parse()
         .map_err(setup("proxy upstream"))?;
+        // Configured the way an administrator configures the binary: through its config file's settings, so
+        // that the simulation runs the same reading of them (units included) as the field does.
         let mut config = ProxyConfig::new(upstream);
-        if let Some(n) = proxy.cache_capacity {
-            config.cache_capacity = n;
-        }
-        if let Some(ms) = proxy.upstream_timeout_ms {
-            config.upstream_timeout = Duration::from_millis(ms);
-        }
-        if let Some(seconds) = proxy.stale_grace_seconds {
-            config.stale_grace = Duration::from_secs(seconds);
-        }
+        config.apply_file(&ProxyConfigFile {
+            cache_capacity: proxy.cache_capacity,
+            upstream_timeout_ms: proxy.upstream_timeout_ms,
+            stale_grace_seconds: proxy.stale_grace_seconds,
+            ..ProxyConfigFile::default()
+        });
         if let Some(kind) = &proxy.self_test_misbehaviour {
             #[cfg(feature = "self-test-misbehaviour")]
             {
