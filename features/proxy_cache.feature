@@ -34,7 +34,7 @@ Feature: KSN proxy caching
     Then "dp1" answered "ep2" from upstream
     And the Global KSN received 2 reputation requests for the file "invoice.exe"
 
-  @PX-CACHE-3
+  @PX-CACHE-3 @PX-ERR-3
   Scenario Outline: An answer that is not a verdict for the object asked is never cached
     When the Global KSN <answers>
     And "ep1" looks up the file "invoice.exe"

@@ -54,8 +54,8 @@ async fn a_relay_fails_only_what_it_does_not_do_and_passes_what_it_relays() {
         "PX-CACHE-1/private",
         "PX-CACHE-5",
         "PX-CACHE-6",
-        // The contract's 502 for a non-contract upstream answer: the relay passes the garbage on.
-        "PX-ERR-1/garbage",
+        // PX-ERR-3 (a SHOULD): a KSN-aware proxy answers 502 for a non-contract upstream answer; the relay passes it on.
+        "PX-ERR-3/garbage",
         // The relay streams a 2 MiB body to the KSN (and relays the KSN's 413).
         "PX-ERR-2/oversized-body",
     ]
@@ -88,7 +88,7 @@ async fn a_relay_fails_only_what_it_does_not_do_and_passes_what_it_relays() {
     assert!(oversized.contains("of the 2097176 body bytes"), "{oversized}");
     // The evidence shows what the client got: the KSN's 413, relayed.
     assert!(oversized.contains(" -> 413 "), "{oversized}");
-    let garbage = evidence(&run, "PX-ERR-1/garbage");
+    let garbage = evidence(&run, "PX-ERR-3/garbage");
     assert!(
         garbage.contains("seen: the upstream's 200 and its non-contract body, relayed unchanged"),
         "{garbage}"

@@ -74,12 +74,13 @@ pub(super) async fn upstream_silent(s: &Session) -> Outcome {
     f.conclude("504/502 within the bound while the upstream was silent")
 }
 
-/// The contract's error table: a proxy answers 502 upstream_unavailable for a garbage answer of its upstream
-/// (here a 200 whose body is not the contract's JSON). Relaying it unchanged hands the endpoint an answer it
-/// cannot read.
+/// PX-ERR-3 (a SHOULD, catalogue decision of 2026-12-07): a KSN-aware proxy answers 502 upstream_unavailable
+/// for a well-formed upstream answer whose body breaks the contract (here a 200 whose body is not the contract's
+/// JSON). Relaying it unchanged hands the endpoint an answer it cannot read, but a generic HTTP cache cannot
+/// read bodies, so it breaks no MUST.
 pub(super) async fn upstream_garbage(s: &Session) -> Outcome {
     let mut f = Findings::default();
-    let id = "PX-ERR-1/garbage";
+    let id = "PX-ERR-3/garbage";
     s.upstream.mock.set_fault(Some(Fault::Garbage));
     f.note("the upstream answers every request with a 200 whose body is not the contract's JSON");
     let requests = [

@@ -220,7 +220,7 @@ pub(crate) fn all() -> Vec<Check> {
             |s| Box::pin(failures::upstream_silent(s)),
         ),
         check(
-            "PX-ERR-1/garbage",
+            "PX-ERR-3/garbage",
             "an upstream answer that is not the contract's gets 502",
             Shared,
             |s| Box::pin(failures::upstream_garbage(s)),

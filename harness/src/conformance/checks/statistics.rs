@@ -27,7 +27,7 @@ pub(super) async fn ack_after_upstream(s: &Session) -> Outcome {
         if relays_garbage(&answer) {
             f.note(
                 "the proxy relayed the upstream's own 200 and body unchanged: that acknowledges nothing (the \
-                 502 the contract asks for a non-contract answer is judged by PX-ERR-1/garbage)",
+                 502 the contract asks for a non-contract answer is judged by PX-ERR-3/garbage)",
             );
             continue;
         }

@@ -22,6 +22,7 @@ const CLAUSES: &[&str] = &[
     "PX-STAT-1/keep-idempotency-key",
     "PX-STAT-2/not-cached",
     "PX-CACHE-3/no-cached-errors",
+    "PX-ERR-3/no-relayed-garbage",
     "PX-CHAIN-1/through-the-chain",
     "PX-TLS-1/502-when-untrusted",
 ];
@@ -231,8 +232,20 @@ fn relayed(
     match last {
         Some((u, up)) if !stale => {
             let upstream_said = format!("{} answered {} at {}", u.server, up.status, at_ms(up.at));
-            // An answer that breaks the contract may be relayed or turned into a 502 (PX-ERR-3, the SHOULD the
-            // catalogue adds with issue 23; its clause comes with that row).
+            // A well-formed answer whose body breaks the contract: a KSN-aware proxy turns it into 502 (PX-ERR-3,
+            // a SHOULD; a generic HTTP proxy that relays it breaks no MUST). Relayed means: the same status, and
+            // a body that still breaks the contract.
+            if !up.contract && up.status < 300 && !up.seen.cut {
+                findings.exercised("PX-ERR-3/no-relayed-garbage");
+                if answer.status == up.status && !answer.contract {
+                    let message = format!(
+                        "{what} that breaks the contract as its upstream's did ({upstream_said}): a KSN-aware \
+                         proxy answers 502 upstream_unavailable rather than relay it"
+                    );
+                    findings.violated(run, "PX-ERR-3/no-relayed-garbage", index, message);
+                }
+                return;
+            }
             if !up.contract || up.status >= 500 {
                 return;
             }
