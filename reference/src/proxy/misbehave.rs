@@ -10,7 +10,9 @@
 //! - `no-tls-verify` accepts any upstream certificate (breaks PX-TLS-1);
 //! - `whole-batch` sends a batch upstream whole unless every object of it is cached (breaks PX-CACHE-5);
 //! - `drop-idempotency-key` relays statistics without their `Idempotency-Key` (breaks PX-STAT-1, PX-AUTH-1
-//!   and, through a chain, PX-CHAIN-1).
+//!   and, through a chain, PX-CHAIN-1);
+//! - `stale-for-answers` lets an expired verdict stand in for any error answer of the upstream, a 429 or a
+//!   401 too, not only for an outage (breaks PX-STALE-1).
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
@@ -34,10 +36,11 @@ pub enum Misbehaviour {
     NoTlsVerify,
     WholeBatch,
     DropIdempotencyKey,
+    StaleForAnswers,
 }
 
 impl Misbehaviour {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::CacheErrors,
         Self::SharedCache,
         Self::EarlyAck,
@@ -45,10 +48,11 @@ impl Misbehaviour {
         Self::NoTlsVerify,
         Self::WholeBatch,
         Self::DropIdempotencyKey,
+        Self::StaleForAnswers,
     ];
 
     /// The flag value: `cache-errors`, `shared-cache`, `early-ack`, `ignore-ttl`, `no-tls-verify`,
-    /// `whole-batch`, `drop-idempotency-key`.
+    /// `whole-batch`, `drop-idempotency-key`, `stale-for-answers`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::CacheErrors => "cache-errors",
@@ -58,6 +62,7 @@ impl Misbehaviour {
             Self::NoTlsVerify => "no-tls-verify",
             Self::WholeBatch => "whole-batch",
             Self::DropIdempotencyKey => "drop-idempotency-key",
+            Self::StaleForAnswers => "stale-for-answers",
         }
     }
 }
@@ -72,7 +77,7 @@ impl fmt::Display for Misbehaviour {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "{0:?} is not a misbehaviour: use cache-errors, shared-cache, early-ack, ignore-ttl, no-tls-verify, \
-     whole-batch or drop-idempotency-key"
+     whole-batch, drop-idempotency-key or stale-for-answers"
 )]
 pub struct UnknownMisbehaviour(String);
 

@@ -246,6 +246,11 @@ impl ProxyCore {
             Ok(answer) => says_upstream_down(answer),
             Err(err) => err.upstream_down(),
         };
+        // Misbehaviour `stale-for-answers` (conformance self-test only): any error answer counts as down.
+        #[cfg(feature = "self-test-misbehaviour")]
+        let down = down
+            || self.misbehaves(Misbehaviour::StaleForAnswers)
+                && outcome.as_ref().is_ok_and(|answer| answer.status.as_u16() >= 400);
         match (stale, down) {
             (Some(reputation), true) => self.stale_answer(reputation),
             _ => outcome.unwrap_or_else(|err| err.answer().with_header(header::KSN_CACHE, "miss")),

@@ -297,6 +297,12 @@ pub(crate) fn all() -> Vec<Check> {
             Own,
             |s| Box::pin(stale::stale_while_down(s)),
         ),
+        check(
+            "PX-STALE-1/only-for-outages",
+            "an answer the upstream gave (429) is relayed, never replaced by an expired verdict",
+            Own,
+            |s| Box::pin(stale::stale_only_for_outages(s)),
+        ),
     ]
 }
 

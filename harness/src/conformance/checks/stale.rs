@@ -1,13 +1,17 @@
 //! PX-STALE-1 (MAY): while the upstream is down, an expired answer may stand in within a grace window, and
 //! the proxy says so (`KSN-Cache: stale` or a `Warning` header). A proxy that does not offer this is not
-//! applicable, never failed.
+//! applicable, never failed. But one that offers it wrongly fails (catalogue decision of 2026-12-07): an
+//! answer the upstream gave (a 429 here) is relayed, never replaced by an expired verdict.
 
 use std::time::Duration;
 
 use ksnsim_reference::http::{Answer, ClientError};
 use ksnsim_reference::protocol::{ObjectRef, Verdict};
 
-use crate::conformance::client::{describe, reputation};
+use ksnsim_mocks::Fault;
+use ksnsim_reference::protocol::ErrorCode;
+
+use crate::conformance::client::{describe, is_error, reputation, seen};
 use crate::conformance::findings::{Findings, Outcome};
 use crate::conformance::requests::{lookup, object};
 use crate::conformance::session::Session;
@@ -48,6 +52,58 @@ pub(super) async fn stale_while_down(s: &Session) -> Outcome {
         "an expired answer stood in while the upstream was down, marked stale",
         absent,
     )
+}
+
+/// After the ttl, the upstream answers 429 rate_limited: the proxy relays it, whether or not it offers stale
+/// answers; an expired verdict in its place hides the restriction from the endpoint (EP-RATE-1).
+pub(super) async fn stale_only_for_outages(s: &Session) -> Outcome {
+    let mut f = Findings::default();
+    let x = object("PX-STALE-1/only-for-outages", 1);
+    s.upstream.set(&x, Verdict::Untrusted, 1);
+    let first = s.proxy.send(&mut f, lookup(&x)).await;
+    f.expect(
+        reputation(&first).is_some(),
+        "the first lookup got the reputation (ttl 1 s)",
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    s.upstream
+        .mock
+        .set_fault(Some(Fault::RateLimited { retry_after: 30 }));
+    f.note("the ttl passed and the upstream answers every request 429 rate_limited, Retry-After: 30");
+    let answer = s.proxy.send(&mut f, lookup(&x)).await;
+    s.upstream.mock.set_fault(None);
+    // A proxy that never asked its upstream after the ttl (it kept the verdict longer: PX-CACHE-2's matter)
+    // met no 429 to relay or replace: nothing to judge here.
+    let asked_again = s.upstream.lookups_of(&x) >= 2;
+    if !asked_again {
+        f.expect(
+            false,
+            "after the ttl the lookup went upstream again, where the 429 waited",
+        );
+        return f.conclude_optional(
+            "",
+            format!(
+                "the proxy answered from its cache without asking its upstream after the ttl ({}): whether it keeps a \
+                 verdict too long is PX-CACHE-2's check; no 429 reached it here",
+                describe(&answer)
+            ),
+        );
+    }
+    f.expect_seen(
+        is_error(&answer, ErrorCode::RateLimited),
+        "the lookup got the upstream's 429 rate_limited",
+        || {
+            if stands_in(&answer, &x) {
+                format!(
+                    "the expired verdict, standing in for the 429 the upstream gave ({})",
+                    describe(&answer)
+                )
+            } else {
+                seen(&answer)
+            }
+        },
+    );
+    f.conclude("the upstream's 429 was relayed, not replaced by an expired verdict")
 }
 
 /// Whether `answer` is the expired answer for `x` (untrusted, as the upstream had it) standing in.
