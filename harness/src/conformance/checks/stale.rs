@@ -19,13 +19,7 @@ use crate::conformance::session::Session;
 pub(super) async fn stale_while_down(s: &Session) -> Outcome {
     let mut f = Findings::default();
     let x = object("PX-STALE-1", 1);
-    s.upstream.set(&x, Verdict::Untrusted, 1);
-    let first = s.proxy.send(&mut f, lookup(&x)).await;
-    f.expect(
-        reputation(&first).is_some(),
-        "the first lookup got the reputation (ttl 1 s)",
-    );
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    cached_then_expired(s, &mut f, &x).await;
     s.upstream.take_down().await;
     f.note("the ttl passed and the upstream went down");
     let stale = s.proxy.send(&mut f, lookup(&x)).await;
@@ -59,13 +53,7 @@ pub(super) async fn stale_while_down(s: &Session) -> Outcome {
 pub(super) async fn stale_only_for_outages(s: &Session) -> Outcome {
     let mut f = Findings::default();
     let x = object("PX-STALE-1/only-for-outages", 1);
-    s.upstream.set(&x, Verdict::Untrusted, 1);
-    let first = s.proxy.send(&mut f, lookup(&x)).await;
-    f.expect(
-        reputation(&first).is_some(),
-        "the first lookup got the reputation (ttl 1 s)",
-    );
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    cached_then_expired(s, &mut f, &x).await;
     s.upstream
         .mock
         .set_fault(Some(Fault::RateLimited { retry_after: 30 }));
@@ -104,6 +92,17 @@ pub(super) async fn stale_only_for_outages(s: &Session) -> Outcome {
         },
     );
     f.conclude("the upstream's 429 was relayed, not replaced by an expired verdict")
+}
+
+/// The proxy fetches `x` (untrusted, ttl 1 s), and the ttl then runs out.
+async fn cached_then_expired(s: &Session, f: &mut Findings, x: &ObjectRef) {
+    s.upstream.set(x, Verdict::Untrusted, 1);
+    let first = s.proxy.send(f, lookup(x)).await;
+    f.expect(
+        reputation(&first).is_some(),
+        "the first lookup got the reputation (ttl 1 s)",
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
 }
 
 /// Whether `answer` is the expired answer for `x` (untrusted, as the upstream had it) standing in.
