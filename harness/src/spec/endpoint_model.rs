@@ -336,10 +336,7 @@ impl EndpointModel {
                 continue;
             }
             // A broken client's request beside the endpoint is not the agent's: its answer changes nothing.
-            let by_broken_client = raw.iter().any(|(h, from, to)| {
-                h == exchange.peer && *from <= exchange.received && exchange.received <= *to
-            });
-            if by_broken_client {
+            if in_window(&raw, exchange.peer, exchange.received) {
                 continue;
             }
             // Only an answer that reached the endpoint changes it: one lost on the way back (loss, a cut) never
@@ -436,9 +433,7 @@ impl EndpointModel {
 
     /// Whether `host` was running a raw request (a broken client, not the agent) at `at`.
     pub fn in_raw(&self, host: &str, at: Duration) -> bool {
-        self.raw
-            .iter()
-            .any(|(h, from, to)| h == host && *from <= at && at <= *to)
+        in_window(&self.raw, host, at)
     }
 
     /// Some endpoint was, at some moment, in a state `state` describes.
@@ -449,4 +444,11 @@ impl EndpointModel {
     pub fn follows(&self, host: &str) -> bool {
         self.timelines.contains_key(host)
     }
+}
+
+/// Whether one of `windows` (host, from, to) covers `host` at `at`.
+fn in_window(windows: &[(String, Duration, Duration)], host: &str, at: Duration) -> bool {
+    windows
+        .iter()
+        .any(|(h, from, to)| h == host && *from <= at && at <= *to)
 }

@@ -52,6 +52,13 @@ impl Exchange<'_> {
         self.request.path.starts_with("/v1/ping") || self.request.path.starts_with("/v1/statement")
     }
 
+    /// A lookup about `object` that its server had answered before `before` with an answer `what` accepts.
+    pub fn answered_about(&self, object: &str, before: Duration, what: impl Fn(&Answered) -> bool) -> bool {
+        self.is_lookup()
+            && self.request.objects.iter().any(|o| o == object)
+            && self.answer.is_some_and(|a| a.at < before && what(&a))
+    }
+
     /// Answered 2xx.
     pub fn succeeded(&self) -> bool {
         self.status().is_some_and(|s| (200..300).contains(&s))

@@ -56,11 +56,6 @@ impl Coverage {
         self.clauses.get(clause).copied().unwrap_or(0)
     }
 
-    /// Runs counted.
-    pub fn total_runs(&self) -> u64 {
-        self.runs
-    }
-
     /// Requirements exercised at least once.
     pub fn requirements(&self) -> &BTreeSet<String> {
         &self.requirements

@@ -283,7 +283,6 @@ fn judge_proxy(run: &Observed, name: &str, proxy: &ProxyFacts, findings: &mut Fi
     }
 }
 
-/// A verdict the proxy gave without going upstream for it.
 /// The situations in which a wrong answer from cache would show, whatever this answer was: a verdict held
 /// past its ttl by a proxy that may serve stale ones, a verdict held for another tenant, an upstream answer
 /// that broke the contract for this object before.
@@ -303,17 +302,16 @@ fn reached(
         if held.keys().any(|(t, o)| o == object && *t != c.request.tenant) {
             findings.exercised("PX-CACHE-4/no-answer-from-another-tenant-entry");
         }
-        let garbage_before = sent.iter().any(|u| {
-            u.request.objects.contains(object)
-                && u.answer
-                    .is_some_and(|ua| ua.at < c.received && ua.status == 200 && !ua.contract)
-        });
+        let garbage_before = sent
+            .iter()
+            .any(|u| u.answered_about(object, c.received, |a| a.status == 200 && !a.contract));
         if garbage_before {
             findings.exercised("PX-CACHE-3/no-cached-garbage");
         }
     }
 }
 
+/// A verdict the proxy gave without going upstream for it.
 #[allow(clippy::too_many_arguments)]
 fn judge_local_answer(
     run: &Observed,

@@ -217,14 +217,9 @@ fn relayed(
 
     // PX-CACHE-3 is reached when the proxy answers a lookup after its upstream gave an error for the object.
     let error_given_before = exchange.is_lookup()
-        && sent.iter().any(|u| {
-            u.is_lookup()
-                && u.request
-                    .objects
-                    .iter()
-                    .any(|o| exchange.request.objects.contains(o))
-                && u.answer
-                    .is_some_and(|a| a.at < exchange.received && a.status >= 400)
+        && exchange.request.objects.iter().any(|o| {
+            sent.iter()
+                .any(|u| u.answered_about(o, exchange.received, |a| a.status >= 400))
         });
     if error_given_before {
         findings.exercised("PX-CACHE-3/no-cached-errors");
@@ -270,7 +265,7 @@ fn relayed(
                         .seen
                         .retry_after
                         .map_or("(none)".into(), |s| format!("{s} s")),
-                    up.seen.retry_after.unwrap_or_default()
+                    wait
                 );
                 findings.violated(run, "PX-FWD-1/relays", index, message);
                 return;
